@@ -1,0 +1,8 @@
+namespace Host.Abstractions;
+
+/// <summary>The version of the plugin contract this assembly defines. Plugins declare the range they support.</summary>
+public static class HostApi
+{
+    /// <summary>Current contract version (semantic: a major change breaks plugins).</summary>
+    public static readonly Version Current = new(1, 0);
+}
