@@ -1,0 +1,4 @@
+namespace Host.Abstractions;
+
+/// <summary>A weight patch does not fit the model; nothing was changed.</summary>
+public sealed class WeightPatchException(string message) : Exception(message);
