@@ -23,6 +23,7 @@ internal sealed class PluginManager(
 
     private readonly ILogger logger = logging.CreateLogger("plugins");
     private readonly List<PluginRecord> plugins = [];
+    private bool loaded;
 
     public IReadOnlyList<PluginRecord> Plugins => plugins;
 
@@ -32,7 +33,8 @@ internal sealed class PluginManager(
     /// <summary>Loads every plugin under the settings' roots (subfolders in name order), once.</summary>
     public IReadOnlyList<PluginRecord> LoadAll()
     {
-        if (plugins.Count > 0) return plugins;
+        if (loaded) return plugins;
+        loaded = true;
         foreach (var folder in PluginFolders())
         {
             PluginRecord record;
