@@ -16,8 +16,14 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
+// The model cache and projects are placeholders until this build has them: wire the real ones here.
+using var host = new StudioHost(loggerFactory, models: new NoModelCache(), projects: new NoProjects());
+
 var commandLine = new CommandLine("studio", [
     VersionVerb.Create(),
+    PluginsVerb.Create(host),
+    MenuVerb.Create(host),
+    RunVerb.Create(host),
 ]);
 
 try

@@ -80,6 +80,8 @@ internal sealed class CommandLine(string programName, IReadOnlyList<Verb> verbs)
                 string value;
                 if (spec is { IsFlag: true }) value = inline ?? "true";
                 else if (inline is not null) value = inline;
+                // An undeclared option with no value after it is a flag: "--overwrite" means "--overwrite true".
+                else if (spec is null && (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))) value = "true";
                 else if (i + 1 < args.Length) value = args[++i];
                 else throw new UsageException($"--{name} needs a value");
                 if (!options.TryGetValue(name, out var list)) options[name] = list = [];
