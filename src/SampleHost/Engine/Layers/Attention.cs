@@ -30,7 +30,7 @@ internal sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
     {
         long inner = dimHead * heads;
         long contextDim = crossAttentionDim ?? queryDim;
-        if (normNumGroups is { } groups) group_norm = nn.GroupNorm(groups, queryDim, eps: normEps);
+        if (normNumGroups is { } groups) group_norm = Norms.GroupNorm(groups, queryDim, normEps);
         to_q = nn.Linear(queryDim, inner, hasBias: bias);
         to_k = nn.Linear(contextDim, inner, hasBias: bias);
         to_v = nn.Linear(contextDim, inner, hasBias: bias);

@@ -24,10 +24,10 @@ internal sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
     public ResnetBlock2D(long inChannels, long outChannels, long? tembChannels, long groups, double eps,
         double outputScaleFactor = 1.0, double dropout = 0.0) : base(nameof(ResnetBlock2D))
     {
-        norm1 = nn.GroupNorm(groups, inChannels, eps: eps);
+        norm1 = Norms.GroupNorm(groups, inChannels, eps);
         conv1 = nn.Conv2d(inChannels, outChannels, 3, stride: 1, padding: 1);
         if (tembChannels is { } t) time_emb_proj = nn.Linear(t, outChannels);
-        norm2 = nn.GroupNorm(groups, outChannels, eps: eps);
+        norm2 = Norms.GroupNorm(groups, outChannels, eps);
         this.dropout = nn.Dropout(dropout);
         conv2 = nn.Conv2d(outChannels, outChannels, 3, stride: 1, padding: 1);
         if (inChannels != outChannels) conv_shortcut = nn.Conv2d(inChannels, outChannels, 1);

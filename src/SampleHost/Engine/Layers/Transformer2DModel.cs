@@ -21,7 +21,7 @@ internal sealed class Transformer2DModel : nn.Module<Tensor, Tensor, Tensor>
         long normNumGroups, bool useLinearProjection, double dropout = 0.0) : base(nameof(Transformer2DModel))
     {
         long inner = heads * headDim;
-        norm = nn.GroupNorm(normNumGroups, inChannels, eps: 1e-6);
+        norm = Norms.GroupNorm(normNumGroups, inChannels, 1e-6);
         proj_in = useLinearProjection ? nn.Linear(inChannels, inner) : nn.Conv2d(inChannels, inner, 1);
         transformer_blocks = nn.ModuleList(Enumerable.Range(0, checked((int)numLayers))
             .Select(_ => new BasicTransformerBlock(inner, heads, headDim, crossAttentionDim, dropout)).ToArray());

@@ -71,7 +71,7 @@ internal sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, T
         }
         up_blocks = nn.ModuleList(up);
 
-        conv_norm_out = nn.GroupNorm(c.NormNumGroups, c.BlockOutChannels[0], eps: c.NormEps);
+        conv_norm_out = Norms.GroupNorm(c.NormNumGroups, c.BlockOutChannels[0], c.NormEps);
         conv_out = nn.Conv2d(c.BlockOutChannels[0], c.OutChannels, c.ConvOutKernel, stride: 1, padding: (c.ConvOutKernel - 1) / 2);
         RegisterComponents();
     }

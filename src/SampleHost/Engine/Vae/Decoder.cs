@@ -1,3 +1,4 @@
+using SampleHost.Engine.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -32,7 +33,7 @@ internal sealed class Decoder : nn.Module<Tensor, Tensor>
             blocks[i] = new UpDecoderBlock2D(prev, output, c.LayersPerBlock + 1, addUpsample: i < n - 1, c.NormNumGroups, Eps);
         }
         up_blocks = nn.ModuleList(blocks);
-        conv_norm_out = nn.GroupNorm(c.NormNumGroups, c.BlockOutChannels[0], eps: Eps);
+        conv_norm_out = Norms.GroupNorm(c.NormNumGroups, c.BlockOutChannels[0], Eps);
         conv_out = nn.Conv2d(c.BlockOutChannels[0], c.OutChannels, 3, stride: 1, padding: 1);
         RegisterComponents();
     }

@@ -1,3 +1,4 @@
+using SampleHost.Engine.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -32,7 +33,7 @@ internal sealed class Encoder : nn.Module<Tensor, Tensor>
         }
         down_blocks = nn.ModuleList(blocks);
         mid_block = new UNetMidBlock2D(channels[^1], c.NormNumGroups, Eps, c.MidBlockAddAttention);
-        conv_norm_out = nn.GroupNorm(c.NormNumGroups, channels[^1], eps: Eps);
+        conv_norm_out = Norms.GroupNorm(c.NormNumGroups, channels[^1], Eps);
         conv_out = nn.Conv2d(channels[^1], 2 * c.LatentChannels, 3, stride: 1, padding: 1);
         RegisterComponents();
     }

@@ -2,11 +2,12 @@ using SampleHost.Engine.Loading;
 using SampleHost.Engine.Safetensors;
 using SampleHost.Engine.Unet;
 using TorchSharp;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace SampleHost.Tests.Engine.Unet;
 
-public class UNet2DConditionModelTests
+public class UNet2DConditionModelTests(ITestOutputHelper output)
 {
     private static string Alpha => Path.Combine(RepoPaths.Shared, "fixtures", "reference", "alpha");
     private static string Probe(string file) => Path.Combine(Alpha, "probe", file);
@@ -55,6 +56,7 @@ public class UNet2DConditionModelTests
 
         Assert.Equal(expected.shape, actual.shape);
         double err = RelativeError(actual, expected);
+        output.WriteLine($"unet.out relative error {err:E3}");
         Assert.True(err <= 1e-4, $"relative error {err:E3}");
     }
 
@@ -98,6 +100,7 @@ public class UNet2DConditionModelTests
 
         Assert.Equal(dtype, actual.dtype);
         double err = RelativeError(actual, expected);
+        output.WriteLine($"{dtype}: unet.out relative error {err:E3}");
         Assert.True(err <= tolerance, $"{dtype}: relative error {err:E3}");
     }
 
@@ -158,6 +161,21 @@ public class UNet2DConditionModelTests
         var output = unet.forward(randn(2, 4, 10, 14), tensor(new long[] { 999, 3 }), randn(2, 77, 24));
         Assert.Equal([2L, 4, 10, 14], output.shape);
         Assert.False(output.isnan().any().item<bool>());
+    }
+
+    [Fact]
+    public void UnloadedModelHasNormsInitialisedLikePyTorch()
+    {
+        // Random-weight models (benchmarks, training from scratch) must not start from uninitialised memory.
+        using var unet = new UNet2DConditionModel(UNetConfig.Load(Path.Combine(Alpha, "unet", "config.json")));
+        using var noGrad = no_grad();
+        foreach (var (name, p) in unet.named_parameters())
+        {
+            Assert.True(p.isfinite().all().item<bool>(), $"{name} has non-finite values");
+            bool isNorm = name.Contains("norm", StringComparison.Ordinal) && !name.Contains("proj", StringComparison.Ordinal);
+            if (isNorm && name.EndsWith(".weight", StringComparison.Ordinal)) Assert.True(p.eq(1).all().item<bool>(), $"{name} should start at 1");
+            if (isNorm && name.EndsWith(".bias", StringComparison.Ordinal)) Assert.True(p.eq(0).all().item<bool>(), $"{name} should start at 0");
+        }
     }
 
     [Fact]
