@@ -164,6 +164,23 @@ public class UNet2DConditionModelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void NullMidBlockTypeBuildsWithoutMidBlock()
+    {
+        var config = UNetConfig.Parse("""
+            { "block_out_channels": [16, 32], "down_block_types": ["CrossAttnDownBlock2D", "DownBlock2D"],
+              "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D"], "mid_block_type": null, "attention_head_dim": 4,
+              "cross_attention_dim": 8, "norm_num_groups": 8, "layers_per_block": 1 }
+            """, "no-mid.json");
+        Assert.Null(config.MidBlockType);
+        using var unet = new UNet2DConditionModel(config);
+        unet.eval();
+        Assert.DoesNotContain(unet.state_dict().Keys, k => k.StartsWith("mid_block.", StringComparison.Ordinal));
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        Assert.Equal([1L, 4, 8, 8], unet.forward(randn(1, 4, 8, 8), tensor(5L), randn(1, 7, 8)).shape);
+    }
+
+    [Fact]
     public void UnloadedModelHasNormsInitialisedLikePyTorch()
     {
         // Random-weight models (benchmarks, training from scratch) must not start from uninitialised memory.
