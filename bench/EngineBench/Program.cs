@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using SampleHost.Engine.Unet;
+using TorchSharp;
+using static TorchSharp.torch;
+
+// Engine micro-benchmarks (not tests). Usage:
+//   dotnet run -c Release --project bench/EngineBench -- unet-forward [--config PATH] [--latent N] [--runs N]
+return EngineBench.Cli.Run(args);
+
+namespace EngineBench
+{
+    internal static class Cli
+    {
+        public static int Run(string[] args)
+        {
+            if (args.Length == 0 || args[0] is "-h" or "--help")
+            {
+                Console.WriteLine("cases: unet-forward [--config PATH] [--latent N] [--runs N]");
+                return args.Length == 0 ? 2 : 0;
+            }
+            var options = ParseOptions(args.Skip(1).ToArray());
+            switch (args[0])
+            {
+                case "unet-forward":
+                    return UnetForward(options);
+                default:
+                    Console.Error.WriteLine($"unknown case '{args[0]}' (known: unet-forward)");
+                    return 2;
+            }
+        }
+
+        private static Dictionary<string, string> ParseOptions(string[] args)
+        {
+            var options = new Dictionary<string, string>();
+            for (int i = 0; i + 1 < args.Length; i += 2)
+            {
+                if (!args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"expected --option, got '{args[i]}'");
+                options[args[i][2..]] = args[i + 1];
+            }
+            return options;
+        }
+
+        private static string DefaultSd15UnetConfig()
+        {
+            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+                if (File.Exists(Path.Combine(d.FullName, "Plugins.sln")))
+                    return Path.Combine(d.FullName, "..", "shared", "data", "sd15-configs", "unet", "config.json");
+            throw new InvalidOperationException("Plugins.sln not found above the benchmark; pass --config");
+        }
+
+        /// <summary>Seconds per U-Net forward: batch 1, random weights, float32, CPU, no_grad; one warm-up, then the median.</summary>
+        private static int UnetForward(Dictionary<string, string> options)
+        {
+            string configPath = Path.GetFullPath(options.GetValueOrDefault("config") ?? DefaultSd15UnetConfig());
+            int latent = int.Parse(options.GetValueOrDefault("latent") ?? "64");
+            int runs = int.Parse(options.GetValueOrDefault("runs") ?? "3");
+
+            var config = UNetConfig.Load(configPath);
+            manual_seed(0);
+            var build = Stopwatch.StartNew();
+            using var unet = new UNet2DConditionModel(config);
+            unet.eval();
+            build.Stop();
+            long parameters = unet.parameters().Sum(p => p.numel());
+            Console.WriteLine($"config {configPath}");
+            Console.WriteLine($"parameters {parameters:N0}; built in {build.Elapsed.TotalSeconds:F1} s; torch threads {get_num_threads()}");
+
+            using var noGrad = no_grad();
+            using var sample = randn(1, config.InChannels, latent, latent);
+            using var timestep = tensor(new long[] { 981 });
+            using var context = randn(1, 77, config.CrossAttentionDim[0]);
+
+            double Once()
+            {
+                using var scope = NewDisposeScope();
+                var sw = Stopwatch.StartNew();
+                var output = unet.forward(sample, timestep, context);
+                _ = output.sum().item<float>();
+                return sw.Elapsed.TotalSeconds;
+            }
+
+            double warm = Once();
+            Console.WriteLine($"warm-up {warm:F2} s");
+            var times = new List<double>();
+            for (int i = 0; i < runs; i++)
+            {
+                times.Add(Once());
+                Console.WriteLine($"run {i + 1}: {times[^1]:F2} s");
+            }
+            times.Sort();
+            double median = runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
+            Console.WriteLine($"unet-forward latent {latent}x{latent} batch 1 float32 CPU: median {median:F2} s per forward ({runs} runs)");
+            return 0;
+        }
+    }
+}
