@@ -24,6 +24,10 @@ var commandLine = new CommandLine("studio", [
     PluginsVerb.Create(host),
     MenuVerb.Create(host),
     RunVerb.Create(host),
+    ModelInspectVerb.Create(),
+    ModelProbeVerb.Create(),
+    TokenizeVerb.Create(),
+    GenerateVerb.Create(),
 ]);
 
 try
