@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 // Engine micro-benchmarks (not tests). Usage:
 //   dotnet run -c Release --project bench/EngineBench -- unet-forward [--config PATH] [--latent N] [--runs N]
+//   dotnet run -c Release --project bench/EngineBench -- load-vs-read [--gb G] [--file PATH]
 return EngineBench.Cli.Run(args);
 
 namespace EngineBench
@@ -15,7 +16,7 @@ namespace EngineBench
         {
             if (args.Length == 0 || args[0] is "-h" or "--help")
             {
-                Console.WriteLine("cases: unet-forward [--config PATH] [--latent N] [--runs N]");
+                Console.WriteLine("cases: unet-forward [--config PATH] [--latent N] [--runs N] | load-vs-read [--gb G] [--file PATH]");
                 return args.Length == 0 ? 2 : 0;
             }
             var options = ParseOptions(args.Skip(1).ToArray());
@@ -23,8 +24,10 @@ namespace EngineBench
             {
                 case "unet-forward":
                     return UnetForward(options);
+                case "load-vs-read":
+                    return LoadVsRead.Run(options);
                 default:
-                    Console.Error.WriteLine($"unknown case '{args[0]}' (known: unet-forward)");
+                    Console.Error.WriteLine($"unknown case '{args[0]}' (known: unet-forward, load-vs-read)");
                     return 2;
             }
         }

@@ -128,8 +128,12 @@ internal sealed unsafe class SafetensorsFile : IDisposable
             Buffer.MemoryCopy(src, dst, e.ByteLength, e.ByteLength);
     }
 
+    private bool _disposed;
+
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (_view is not null)
         {
             _view.SafeMemoryMappedViewHandle.ReleasePointer();
