@@ -18,6 +18,10 @@ Console.CancelKeyPress += (_, e) =>
 
 var commandLine = new CommandLine("studio", [
     VersionVerb.Create(),
+    ProjectVerb.New(),
+    ProjectVerb.Show(),
+    ProjectVerb.Block(),
+    ProjectVerb.Unblock(),
 ]);
 
 try
