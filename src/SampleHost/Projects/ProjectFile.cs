@@ -59,13 +59,14 @@ internal static partial class ProjectFile
             });
             while (reader.Read())
                 if (reader.TokenType != JsonToken.Comment)
-                    throw new ProjectFileException(path, "unexpected content after the project object", reader.LineNumber, reader.LinePosition);
+                    throw new ProjectFileException(path, "unexpected content after the project object", reader.LineNumber, Math.Max(1, reader.LinePosition));
         }
         catch (JsonReaderException e)
         {
             var field = e.Path is { Length: > 0 } p ? p : null;
+            // Newtonsoft counts characters consumed on the line: 0 when the fault is the line's first character.
             throw new ProjectFileException(path, $"not valid JSON: {WithoutLocation(e.Message)}",
-                e.LineNumber > 0 ? e.LineNumber : null, e.LinePosition > 0 ? e.LinePosition : null, field, e);
+                e.LineNumber > 0 ? e.LineNumber : null, e.LineNumber > 0 ? Math.Max(1, e.LinePosition) : null, field, e);
         }
 
         if (root is not JObject obj)
