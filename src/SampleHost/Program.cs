@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SampleHost.Cli;
+using SampleHost.Models;
+using SampleHost.Projects;
 using SampleHost.Runtime;
 using SampleHost.Verbs;
 
@@ -16,8 +18,9 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
-// The model cache and projects are placeholders until this build has them: wire the real ones here.
-using var host = new StudioHost(loggerFactory, models: new NoModelCache(), projects: new NoProjects());
+using var models = new ModelCache(StudioModel.Load, capacity: 1, loggerFactory.CreateLogger<ModelCache>());
+var projects = new ProjectService(loggerFactory.CreateLogger<ProjectService>());
+using var host = new StudioHost(loggerFactory, models, projects);
 
 var commandLine = new CommandLine("studio", [
     VersionVerb.Create(),
@@ -27,7 +30,11 @@ var commandLine = new CommandLine("studio", [
     ModelInspectVerb.Create(),
     ModelProbeVerb.Create(),
     TokenizeVerb.Create(),
-    GenerateVerb.Create(),
+    GenerateVerb.Create(host, models, projects),
+    ProjectVerb.New(),
+    ProjectVerb.Show(),
+    ProjectVerb.Block(),
+    ProjectVerb.Unblock(),
 ]);
 
 try

@@ -3,19 +3,22 @@ using SampleHost.Cli;
 using SampleHost.Commands;
 using SampleHost.Engine.Images;
 using SampleHost.Engine.StableDiffusion;
+using SampleHost.Models;
+using SampleHost.Projects;
 using SampleHost.Runtime;
 
 namespace SampleHost.Verbs;
 
 internal static class GenerateVerb
 {
-    public static Verb Create() => new()
+    public static Verb Create(StudioHost host, ModelCache models, ProjectService projects) => new()
     {
         Name = "generate",
         Description = "Generate images from a prompt with DDIM and classifier-free guidance; writes PNGs with their parameters.",
         Options =
         [
-            new OptionSpec("model", "model folder (diffusers layout)", Required: true),
+            new OptionSpec("model", "model folder (diffusers layout); default: the project's base model"),
+            new OptionSpec("project", "project folder: its blocklist guards the generation, images go to its output folder"),
             new OptionSpec("prompt", "what to draw", Required: true),
             new OptionSpec("negative-prompt", "what to steer away from", ""),
             new OptionSpec("steps", "DDIM steps", "30"),
@@ -28,9 +31,9 @@ internal static class GenerateVerb
             new OptionSpec("height", "image height in pixels (default: the model's size)"),
             new OptionSpec("device", "cpu, cuda, cuda:N or auto"),
             new OptionSpec("dtype", "float32, float16 or bfloat16", "float32"),
-            new OptionSpec("out", "output folder", "outputs"),
+            new OptionSpec("out", "output folder (default: the project's output folder, else ./outputs)"),
         ],
-        Handler = (args, cancel) =>
+        Handler = async (args, cancel) =>
         {
             var request = new TextToImageRequest
             {
@@ -46,10 +49,25 @@ internal static class GenerateVerb
                 Height = args.Has("height") ? args.Int("height", 8, 8192) : null,
             };
             var device = TorchDevices.Resolve(args.Get("device"));
-            using var model = StableDiffusionModel.Load(args.Require("model"), device, TorchDtypes.Parse(args.Get("dtype")));
-            var outDir = args.Require("out");
+            _ = host.Plugins; // plugins register their guards and project handlers when they load
+            var project = args.Get("project") is { } projectDir ? projects.Open(projectDir) : null;
+            var folder = args.Get("model") ?? project?.BaseModel
+                ?? throw new UsageException(project is null ? "--model is required (or --project with a base model)" : $"{project.FilePath}: the project has no baseModel; pass --model");
+            models.Select(folder, device, TorchDtypes.Parse(args.Get("dtype")));
+
+            var gate = new GenerationGate(projects, models);
+            using var ticket = await gate.AdmitAsync([request.Prompt], cancel);
+            if (!ticket.Allowed)
+            {
+                Console.Error.WriteLine($"error: generation refused: {ticket.Message}");
+                return 3;
+            }
+            if (ticket.Message is { Length: > 0 } note) Console.Error.WriteLine(note);
+            var model = (StudioModel)ticket.Lease!.Model;
+            IReadOnlyList<string> edits = model.Patches.LiveStamp is { } stamp ? [$"weights patch {stamp} ({model.Patches.PatchedNames.Count} tensors)"] : [];
+            var outDir = args.Get("out") ?? projects.ActiveProject?.OutputFolder ?? "outputs";
             var progress = new ConsoleProgress(Console.Error, !Console.IsErrorRedirected);
-            var images = TextToImage.Generate(model, request, ModelFingerprints.Of(model), [],
+            var images = TextToImage.Generate(model.Engine, request, model.Fingerprint, edits,
                 (done, total) => progress.Report(new ProgressReport((double)done / total, $"step {done}/{total}")), cancel);
             progress.Finish();
             foreach (var (image, p) in images)
@@ -59,7 +77,7 @@ internal static class GenerateVerb
                 PngImageFile.Save(image, path, p);
                 Console.WriteLine(path);
             }
-            return Task.FromResult(0);
+            return 0;
         },
     };
 }

@@ -17,9 +17,9 @@ internal static class FixturePlugins
 
     public static string Folder(string name) => Path.Combine(Root, name);
 
-    /// <summary>A host over the given roots with placeholders for models and projects, plugins not yet loaded.</summary>
+    /// <summary>A host over the given roots with an empty model cache and no open project, plugins not yet loaded.</summary>
     public static StudioHost Host(IEnumerable<string> roots, string dataFolder, params string[] disabled) =>
-        new(NullLoggerFactory.Instance, new NoModelCache(), new NoProjects(),
+        new(NullLoggerFactory.Instance, new SampleHost.Models.ModelCache(SampleHost.Models.StudioModel.Load), new SampleHost.Projects.ProjectService(),
             new PluginSettings(roots.ToList(), disabled.ToHashSet(), dataFolder));
 }
 

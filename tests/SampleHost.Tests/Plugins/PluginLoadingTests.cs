@@ -270,7 +270,7 @@ public class PluginLoadingTests
         var data = Path.Combine(StudioProcess.FreshDataFolder(), "studio");
         var context = new PluginContext("scratch", PluginContext.DataFolderFor(data, "scratch"),
             Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, new PluginCommandStaging("scratch"),
-            new Runtime.NoModelCache(), new Runtime.NoProjects());
+            new SampleHost.Models.ModelCache(SampleHost.Models.StudioModel.Load), new SampleHost.Projects.ProjectService());
 
         Assert.False(Directory.Exists(Path.Combine(data, "plugins", "scratch")));
         Assert.Equal(Path.Combine(data, "plugins", "scratch"), context.DataFolder);

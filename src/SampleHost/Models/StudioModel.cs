@@ -1,0 +1,75 @@
+using Host.Abstractions;
+using SampleHost.Engine.Scheduling;
+using SampleHost.Engine.StableDiffusion;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SampleHost.Models;
+
+/// <summary>
+/// A loaded Stable Diffusion model as the model cache holds it and plugins see it (<see cref="ILoadedModel"/>):
+/// the engine's components, the base-weights fingerprint and the U-Net's weight patches.
+/// </summary>
+internal sealed class StudioModel : ILoadedModel, IDisposable
+{
+    private readonly WeightPatcher _patches;
+    private readonly DdimScheduler _schedule;
+
+    public StableDiffusionModel Engine { get; }
+
+    private StudioModel(StableDiffusionModel engine)
+    {
+        Engine = engine;
+        _patches = new WeightPatcher(engine.Unet);
+        _schedule = engine.CreateScheduler();
+        Fingerprint = TensorFingerprint.Of(engine.Unet.state_dict().Select(kv => (kv.Key, kv.Value)));
+        TextEncoder = new PromptEncoder(engine);
+        Schedule = new NoiseSchedule(_schedule);
+    }
+
+    /// <summary>The cache's loader: loads the folder's components onto the key's device and dtype.</summary>
+    public static ILoadedModel Load(ModelKey key, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        return new StudioModel(StableDiffusionModel.Load(key.Folder, key.TorchDevice, key.Dtype));
+    }
+
+    public string Folder => Engine.Folder.Root;
+    public string Fingerprint { get; }
+    public Device Device => Engine.Device;
+    public ScalarType Dtype => Engine.Dtype;
+    public nn.Module<Tensor, Tensor, Tensor, Tensor> Unet => Engine.Unet;
+    public long[] LatentShape => [Engine.LatentChannels, Engine.ImageSize / Engine.VaeScale, Engine.ImageSize / Engine.VaeScale];
+    public ITextEncoder TextEncoder { get; }
+    public INoiseSchedule Schedule { get; }
+    public IWeightPatches Patches => _patches;
+
+    /// <summary>Counts changes to the live weights (see <see cref="WeightPatcher.Version"/>).</summary>
+    public long WeightsVersion => _patches.Version;
+
+    public void Dispose()
+    {
+        _patches.Dispose();
+        _schedule.Dispose();
+        Engine.Dispose();
+    }
+
+    private sealed class PromptEncoder(StableDiffusionModel engine) : ITextEncoder
+    {
+        public Tensor Encode(IReadOnlyList<string> prompts) => engine.EncodePrompts(prompts);
+    }
+
+    private sealed class NoiseSchedule(DdimScheduler scheduler) : INoiseSchedule
+    {
+        public int TrainTimesteps => scheduler.NumTrainTimesteps;
+        public Tensor AlphasCumprod => scheduler.AlphasCumprod;
+        public double FinalAlphaCumprod => scheduler.FinalAlphaCumprod;
+
+        public long[] DdimTimesteps(int steps)
+        {
+            // A scheduler of its own: SetTimesteps changes state, and callers may sample concurrently.
+            using var s = new DdimScheduler(scheduler.Config);
+            return s.SetTimesteps(steps);
+        }
+    }
+}
