@@ -278,8 +278,8 @@ public class PluginLoadingTests
         Assert.Equal("studio", context.HostName);
         Assert.Equal(HostApi.Current, context.ApiVersion);
         Assert.Equal("scratch", context.PluginId);
-        var e = Assert.Throws<InvalidOperationException>(() => context.Models.ActiveModelFolder);
-        Assert.Contains("no model cache", e.Message);
+        Assert.Null(context.Models.ActiveModelFolder);
+        Assert.Null(context.Projects.Active);
     }
 
     [Fact]
