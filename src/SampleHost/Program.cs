@@ -30,7 +30,7 @@ var commandLine = new CommandLine("studio", [
     ModelInspectVerb.Create(),
     ModelProbeVerb.Create(),
     TokenizeVerb.Create(),
-    GenerateVerb.Create(host, models, projects),
+    GenerateVerb.Create(host),
     ProjectVerb.New(),
     ProjectVerb.Show(),
     ProjectVerb.Block(),

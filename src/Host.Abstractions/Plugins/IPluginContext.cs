@@ -28,4 +28,7 @@ public interface IPluginContext
 
     /// <summary>Projects, their blocklists and generation guards.</summary>
     IProjects Projects { get; }
+
+    /// <summary>Reading and writing tensor files in the host's format.</summary>
+    ITensorFiles TensorFiles { get; }
 }

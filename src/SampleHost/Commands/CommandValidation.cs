@@ -7,7 +7,7 @@ namespace SampleHost.Commands;
 internal static partial class CommandValidation
 {
     /// <summary>Option names the run verb keeps for itself.</summary>
-    public static readonly IReadOnlySet<string> ReservedParameterNames = new HashSet<string>(StringComparer.Ordinal) { "help", "preview", "verbose" };
+    public static readonly IReadOnlySet<string> ReservedParameterNames = new HashSet<string>(StringComparer.Ordinal) { "help", "preview", "verbose", "model", "project", "device", "dtype" };
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$")]
     public static partial Regex IdPattern();

@@ -29,6 +29,8 @@ internal sealed class PluginContext(
     public IModelCache Models { get; } = models;
     public IProjects Projects { get; } = projects;
 
+    public ITensorFiles TensorFiles => Engine.Safetensors.SafetensorsFiles.Instance;
+
     /// <summary>The per-plugin data folder under the studio's data folder.</summary>
     public static string DataFolderFor(string studioDataFolder, string pluginId) =>
         Path.Combine(studioDataFolder, "plugins", pluginId);

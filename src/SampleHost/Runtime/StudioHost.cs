@@ -1,7 +1,9 @@
 using Host.Abstractions;
 using Microsoft.Extensions.Logging;
 using SampleHost.Commands;
+using SampleHost.Models;
 using SampleHost.Plugins;
+using SampleHost.Projects;
 
 namespace SampleHost.Runtime;
 
@@ -13,11 +15,11 @@ internal sealed class StudioHost : IDisposable
 {
     private readonly Lazy<IReadOnlyList<PluginRecord>> plugins;
 
-    public StudioHost(ILoggerFactory logging, IModelCache models, IProjects projects, PluginSettings? pluginSettings = null)
+    public StudioHost(ILoggerFactory logging, ModelCache models, ProjectService projects, PluginSettings? pluginSettings = null)
     {
         Logging = logging;
-        Models = models;
-        Projects = projects;
+        ModelCache = models;
+        ProjectService = projects;
         Commands = new CommandRegistry();
         Runner = new CommandRunner(logging.CreateLogger("commands"));
         PluginManager = new PluginManager(pluginSettings ?? PluginSettings.FromEnvironment(), Commands, logging, models, projects);
@@ -25,8 +27,10 @@ internal sealed class StudioHost : IDisposable
     }
 
     public ILoggerFactory Logging { get; }
-    public IModelCache Models { get; }
-    public IProjects Projects { get; }
+    public ModelCache ModelCache { get; }
+    public ProjectService ProjectService { get; }
+    public IModelCache Models => ModelCache;
+    public IProjects Projects => ProjectService;
     public CommandRegistry Commands { get; }
     public CommandRunner Runner { get; }
     public PluginManager PluginManager { get; }

@@ -11,7 +11,7 @@ namespace SampleHost.Verbs;
 
 internal static class GenerateVerb
 {
-    public static Verb Create(StudioHost host, ModelCache models, ProjectService projects) => new()
+    public static Verb Create(StudioHost host) => new()
     {
         Name = "generate",
         Description = "Generate images from a prompt with DDIM and classifier-free guidance; writes PNGs with their parameters.",
@@ -48,14 +48,11 @@ internal static class GenerateVerb
                 Width = args.Has("width") ? args.Int("width", 8, 8192) : null,
                 Height = args.Has("height") ? args.Int("height", 8, 8192) : null,
             };
-            var device = TorchDevices.Resolve(args.Get("device"));
-            _ = host.Plugins; // plugins register their guards and project handlers when they load
-            var project = args.Get("project") is { } projectDir ? projects.Open(projectDir) : null;
-            var folder = args.Get("model") ?? project?.BaseModel
-                ?? throw new UsageException(project is null ? "--model is required (or --project with a base model)" : $"{project.FilePath}: the project has no baseModel; pass --model");
-            models.Select(folder, device, TorchDtypes.Parse(args.Get("dtype")));
+            HostSelection.Apply(host, args);
+            if (host.ModelCache.ActiveModelFolder is null)
+                throw new UsageException(args.Has("project") ? "the project has no baseModel: pass --model" : "--model is required (or --project with a base model)");
 
-            var gate = new GenerationGate(projects, models);
+            var gate = new GenerationGate(host.ProjectService, host.ModelCache);
             using var ticket = await gate.AdmitAsync([request.Prompt], cancel);
             if (!ticket.Allowed)
             {
@@ -65,7 +62,7 @@ internal static class GenerateVerb
             if (ticket.Message is { Length: > 0 } note) Console.Error.WriteLine(note);
             var model = (StudioModel)ticket.Lease!.Model;
             IReadOnlyList<string> edits = model.Patches.LiveStamp is { } stamp ? [$"weights patch {stamp} ({model.Patches.PatchedNames.Count} tensors)"] : [];
-            var outDir = args.Get("out") ?? projects.ActiveProject?.OutputFolder ?? "outputs";
+            var outDir = args.Get("out") ?? host.ProjectService.ActiveProject?.OutputFolder ?? "outputs";
             var progress = new ConsoleProgress(Console.Error, !Console.IsErrorRedirected);
             var images = TextToImage.Generate(model.Engine, request, model.Fingerprint, edits,
                 (done, total) => progress.Report(new ProgressReport((double)done / total, $"step {done}/{total}")), cancel);

@@ -18,7 +18,14 @@ internal static class RunVerb
         Name = "run",
         Description = "Run a plugin command by id (see 'studio menu'); its parameters are given as --<name> <value>.",
         Arguments = [new ArgumentSpec("command-id", "the command to run, e.g. esd.about")],
-        Options = [new OptionSpec("preview", "save the latest preview image the command reports to this PNG file")],
+        Options =
+        [
+            new OptionSpec("preview", "save the latest preview image the command reports to this PNG file"),
+            new OptionSpec("model", "model folder the command works on (default: the project's base model)"),
+            new OptionSpec("project", "open this project first (its blocklist, its base model)"),
+            new OptionSpec("device", "cpu, cuda, cuda:N or auto"),
+            new OptionSpec("dtype", "float32, float16 or bfloat16", "float32"),
+        ],
         AllowExtraOptions = true,
         Handler = (args, cancel) => RunAsync(host, args, stdout ?? Console.Out, stderr ?? Console.Error, cancel),
     };
@@ -37,6 +44,8 @@ internal static class RunVerb
             }
             throw new UsageException($"unknown command '{id}' (see 'studio menu' for the commands there are)");
         }
+
+        HostSelection.Apply(host, args);
 
         string? preview = null;
         if (args.Get("preview") is { } p)

@@ -1,0 +1,17 @@
+namespace Host.Abstractions;
+
+/// <summary>
+/// The host's tensor file format (safetensors): plugins read and write weight files through it rather than
+/// carrying a reader of their own.
+/// </summary>
+public interface ITensorFiles
+{
+    /// <summary>Reads every tensor of a file onto the CPU, with the file's string metadata. Errors name the file and tensor.</summary>
+    TensorFileContents Read(string path);
+
+    /// <summary>Reads only the metadata and each tensor's dtype name and shape.</summary>
+    TensorFileHeader ReadHeader(string path);
+
+    /// <summary>Writes tensors and metadata atomically (a temporary file renamed into place).</summary>
+    void Write(string path, IReadOnlyDictionary<string, TorchSharp.torch.Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null);
+}
