@@ -1,17 +1,19 @@
-using System.Reflection;
 using Host.Abstractions;
 using TorchSharp;
 
 namespace EsdPlugin;
 
-/// <summary>
-/// The plugin's entry point: registers the ESD commands. For now only <c>esd.about</c>, which proves the
-/// loading path end to end (manifest, shared contract, shared TorchSharp, command registry, runner).
-/// </summary>
+/// <summary>The plugin's entry point: registers the ESD commands and the blocklist guard.</summary>
 public sealed class EsdPluginEntry : IPlugin
 {
     public void Register(IPluginContext context)
     {
+        var services = new EsdServices(context);
+        context.Commands.Register(Commands.EraseConceptCommand.Create(services));
+        context.Commands.Register(Commands.LoadEditedModelCommand.Create(services));
+        context.Commands.Register(Commands.RestoreOriginalCommand.Create(services));
+        context.Commands.Register(Commands.ApplyBlocklistCommand.Create(services));
+        context.Projects.RegisterGenerationGuard(new Blocklist.BlocklistGuard(services));
         context.Commands.Register(new CommandDefinition
         {
             Id = PluginInfo.Id + ".about",
@@ -23,16 +25,8 @@ public sealed class EsdPluginEntry : IPlugin
     }
 
     private static string About(IPluginContext context) =>
-        $"{PluginInfo.Name} {Informational(typeof(EsdPluginEntry).Assembly)}; " +
+        $"{PluginInfo.Name} {PluginInfo.Version}; " +
         $"plugin contract {context.ApiVersion} (host {context.HostName}); " +
         // typeof(torch) binds through the plugin's load context: it names the TorchSharp the host shares.
-        $"TorchSharp {Informational(typeof(torch).Assembly)}";
-
-    private static string Informational(Assembly assembly)
-    {
-        var v = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-            ?? assembly.GetName().Version?.ToString() ?? "unknown";
-        int plus = v.IndexOf('+');
-        return plus > 0 ? v[..plus] : v;
-    }
+        $"TorchSharp {typeof(torch).Assembly.GetName().Version}";
 }

@@ -1,0 +1,69 @@
+using EsdPlugin.Blocklist;
+using EsdPlugin.Deltas;
+using EsdPlugin.Training;
+using Host.Abstractions;
+
+namespace EsdPlugin.Commands;
+
+/// <summary>
+/// <c>esd.apply-blocklist</c>: loads a stored delta for this base that covers every concept the open project
+/// blocks; with <c>--train-missing</c>, first trains one (all blocked concepts in one run) when none exists.
+/// </summary>
+internal static class ApplyBlocklistCommand
+{
+    public const string Id = "esd.apply-blocklist";
+
+    public static CommandDefinition Create(EsdServices services) => new()
+    {
+        Id = Id,
+        Title = "Apply concept blocklist",
+        MenuPath = "Project/Apply concept blocklist",
+        Description = "Makes the live model safe for the open project: loads a delta erasing every blocked concept, training one with --train-missing if none exists.",
+        Parameters =
+        [
+            new CommandParameter { Name = "train-missing", Kind = ParameterKind.Flag, Default = false, Description = "train a delta for the blocklist when the store has none" },
+            new CommandParameter { Name = "method", Kind = ParameterKind.Choice, Choices = Training.EsdMethods.Names, Description = "method when training (default: the model's)" },
+            new CommandParameter { Name = "iterations", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 1_000_000, Description = "iterations when training (default: the model's)" },
+            new CommandParameter { Name = "seed", Kind = ParameterKind.Integer, Default = 0L, Description = "seed when training" },
+        ],
+        Handler = inv => Run(services, inv),
+    };
+
+    private static async Task<CommandResult> Run(EsdServices services, CommandInvocation inv)
+    {
+        var project = services.Context.Projects.Active ?? throw new InvalidOperationException("no project is open (pass --project <dir>)");
+        var blocked = SafeCheckpoints.Blocked(project);
+        using var lease = await services.Context.Models.AcquireAsync(LeaseMode.Exclusive, inv.Cancellation);
+        var model = lease.Model;
+        if (blocked.Count == 0)
+        {
+            model.Patches.Restore();
+            return new CommandResult($"project '{project.Name}' blocks nothing: the original weights are live");
+        }
+
+        var forBase = SafeCheckpoints.ForBase(services, model);
+        var delta = SafeCheckpoints.Covering(forBase, blocked);
+        var files = new List<string>();
+        string trainedNote = "";
+        if (delta is null)
+        {
+            var missing = blocked.Where(c => !forBase.Any(d => d.Covers([c]))).ToList();
+            if (!inv.Get<bool>("train-missing"))
+                throw new InvalidOperationException(
+                    $"no stored delta for this base erases all of {string.Join(", ", blocked)}" +
+                    (missing.Count > 0 ? $"; none at all erases {string.Join(", ", missing)}" : " in one delta") +
+                    $". Run: studio run {Id} --project \"{project.Folder}\" --train-missing");
+            var settings = EraseConceptCommand.Settings(model.Folder, blocked, inv);
+            var name = "blocklist-" + string.Join("+", blocked.Select(c => c.Replace(' ', '-'))) + "-" + settings.Method.Name();
+            var path = services.Store.PathFor(name);
+            using (var result = EraseConceptCommand.Train(services, model, settings, inv))
+                DeltaFile.Write(services.Context.TensorFiles, path, name, settings, result, EraseConceptCommand.DtypeName(model.Dtype));
+            delta = DeltaFile.Inspect(services.Context.TensorFiles, path);
+            files.Add(path);
+            trainedNote = $"trained '{name}' ({settings.Iterations} iterations of {settings.Method.Name()}); ";
+        }
+        DeltaLoader.Load(model, services.Context.TensorFiles, delta);
+        services.StampLoadedForProject = delta.Stamp;
+        return new CommandResult($"{trainedNote}loaded '{delta.Name}' (erases {string.Join(", ", delta.Concepts)}) for project '{project.Name}'", files);
+    }
+}

@@ -1,0 +1,110 @@
+using EsdPlugin.Blocklist;
+using EsdPlugin.Deltas;
+using EsdPlugin.Training;
+using Host.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace EsdPlugin.Commands;
+
+/// <summary><c>esd.erase-concept</c>: trains an ESD delta on the leased model, stores it and optionally loads it.</summary>
+internal static class EraseConceptCommand
+{
+    public const string Id = "esd.erase-concept";
+
+    public static CommandDefinition Create(EsdServices services) => new()
+    {
+        Id = Id,
+        Title = "Erase concept…",
+        MenuPath = "Models/Erase concept…",
+        Description = "Fine-tunes the U-Net with ESD so that prompting a concept no longer produces it; saves the edit as a delta. " +
+                      "Defaults come from the model folder's esd_defaults.json, else the paper's for SD 1.x.",
+        Parameters =
+        [
+            new CommandParameter { Name = "concepts", Kind = ParameterKind.TextList, Required = true, Description = "concept(s) to erase, comma-separated (one drawn per iteration)" },
+            new CommandParameter { Name = "method", Kind = ParameterKind.Choice, Choices = EsdMethods.Names, Description = "which weights to train (default: the model's)" },
+            new CommandParameter { Name = "iterations", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 1_000_000, Description = "training iterations" },
+            new CommandParameter { Name = "learning-rate", Kind = ParameterKind.Number, Minimum = 0, Maximum = 1, Description = "Adam learning rate" },
+            new CommandParameter { Name = "eta", Kind = ParameterKind.Number, Minimum = 0, Maximum = 100, Description = "negative guidance strength (the paper's eta; the authors' later scripts' 2.0 is 1.0 here)" },
+            new CommandParameter { Name = "start-guidance", Kind = ParameterKind.Number, Minimum = 0, Maximum = 100, Description = "guidance scale when sampling x_t" },
+            new CommandParameter { Name = "ddim-steps", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 1000, Description = "DDIM steps of the x_t trajectory" },
+            new CommandParameter { Name = "xt-from", Kind = ParameterKind.Choice, Choices = ["trained", "frozen"], Description = "which model samples x_t (trained: the paper)" },
+            new CommandParameter { Name = "seed", Kind = ParameterKind.Integer, Default = 0L, Description = "random seed" },
+            new CommandParameter { Name = "name", Kind = ParameterKind.Text, Description = "delta name in the store (default: concepts and method)" },
+            new CommandParameter { Name = "load", Kind = ParameterKind.Flag, Default = false, Description = "load the delta into the live model when done" },
+            new CommandParameter { Name = "resume", Kind = ParameterKind.Flag, Default = false, Description = "continue the same run from its last checkpoint" },
+        ],
+        Handler = invocation => Run(services, invocation),
+    };
+
+    private static async Task<CommandResult> Run(EsdServices services, CommandInvocation inv)
+    {
+        var concepts = inv.Get<IReadOnlyList<string>>("concepts").Select(ConceptNames.Normalize).Where(c => c.Length > 0).Distinct().ToList();
+        if (concepts.Count == 0) throw new ArgumentException("--concepts names no concept");
+        using var lease = await services.Context.Models.AcquireAsync(LeaseMode.Exclusive, inv.Cancellation);
+        var settings = Settings(lease.Model.Folder, concepts, inv);
+        var name = inv.Get<string?>("name") ?? $"{string.Join("+", concepts.Select(c => c.Replace(' ', '-')))}-{settings.Method.Name()}";
+        var path = services.Store.PathFor(name);
+
+        using var result = Train(services, lease.Model, settings, inv);
+        DeltaFile.Write(services.Context.TensorFiles, path, name, settings, result, DtypeName(lease.Model.Dtype));
+        var message = $"erased {string.Join(", ", concepts)} with {settings.Method.Name()} ({result.Iterations} iterations, final loss {result.FinalLoss:F5}); delta '{name}' saved";
+        if (inv.Get<bool>("load"))
+        {
+            DeltaLoader.Load(lease.Model, services.Context.TensorFiles, DeltaFile.Inspect(services.Context.TensorFiles, path));
+            message += " and loaded";
+        }
+        return new CommandResult(message, [path]);
+    }
+
+    /// <summary>
+    /// Trains on the live U-Net from the original weights. Any edit that was live is taken out first and put back
+    /// afterwards (also on failure or cancellation), so the live model ends exactly as it was.
+    /// </summary>
+    internal static EsdResult Train(EsdServices services, ILoadedModel model, EsdSettings settings, CommandInvocation inv)
+    {
+        var previousStamp = model.Patches.LiveStamp;
+        Dictionary<string, Tensor>? previous = null;
+        if (previousStamp is not null)
+        {
+            var live = model.Unet.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            using (no_grad()) previous = model.Patches.PatchedNames.ToDictionary(n => n, n => live[n].detach().cpu().clone());
+            model.Patches.Restore();
+        }
+        try
+        {
+            var trainer = new EsdTrainer(model, services.Context.TensorFiles) { CheckpointFolder = services.CheckpointFolder };
+            return trainer.Train(settings, inv.Get<bool>("resume"),
+                p => inv.Progress.Report(new ProgressReport((double)p.Iteration / p.Iterations, p.Describe())), inv.Cancellation);
+        }
+        finally
+        {
+            if (previous is not null)
+            {
+                model.Patches.Apply(previous, previousStamp!);
+                foreach (var t in previous.Values) t.Dispose();
+            }
+        }
+    }
+
+    internal static EsdSettings Settings(string modelFolder, IReadOnlyList<string> concepts, CommandInvocation inv)
+    {
+        var d = EsdDefaults.For(modelFolder, concepts);
+        return d with
+        {
+            Method = inv.Get<string?>("method") is { } m ? EsdMethods.Parse(m) : d.Method,
+            Iterations = inv.Arguments.GetValueOrDefault("iterations") is long i ? (int)i : d.Iterations,
+            LearningRate = inv.Arguments.GetValueOrDefault("learning-rate") is double lr ? lr : d.LearningRate,
+            Eta = inv.Arguments.GetValueOrDefault("eta") is double eta ? eta : d.Eta,
+            StartGuidance = inv.Arguments.GetValueOrDefault("start-guidance") is double g ? g : d.StartGuidance,
+            DdimSteps = inv.Arguments.GetValueOrDefault("ddim-steps") is long steps ? (int)steps : d.DdimSteps,
+            XtFrom = inv.Get<string?>("xt-from") is { } x ? (x == "frozen" ? XtSource.Frozen : XtSource.Trained) : d.XtFrom,
+            Seed = inv.Arguments.GetValueOrDefault("seed") is long seed ? seed : d.Seed,
+        };
+    }
+
+    internal static string DtypeName(ScalarType t) => t switch
+    {
+        ScalarType.Float32 => "F32", ScalarType.Float16 => "F16", ScalarType.BFloat16 => "BF16", _ => t.ToString(),
+    };
+}

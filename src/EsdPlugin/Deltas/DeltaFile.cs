@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using EsdPlugin.Training;
+using Host.Abstractions;
+
+namespace EsdPlugin.Deltas;
+
+/// <summary>
+/// The delta file: a safetensors file holding only the trained U-Net tensors under their diffusers names, in
+/// the base's dtype, with metadata saying what it is (format version, concepts, method, hyper-parameters, the
+/// fingerprint of the original values of exactly the tensors it replaces, seed, final loss, plugin version,
+/// creation time).
+/// </summary>
+internal static class DeltaFile
+{
+    public const string Format = "esd-delta";
+    public const int FormatVersion = 1;
+
+    public static void Write(ITensorFiles files, string path, string name, EsdSettings settings, EsdResult result, string dtype)
+    {
+        var metadata = settings.ToMetadata();
+        metadata["format"] = Format;
+        metadata["format_version"] = FormatVersion.ToString(CultureInfo.InvariantCulture);
+        metadata["name"] = name;
+        metadata["concepts"] = JsonSerializer.Serialize(settings.Concepts);
+        metadata["base_fingerprint"] = result.BaseFingerprint;
+        metadata["base_dtype"] = dtype;
+        metadata["final_loss"] = result.FinalLoss.ToString("R", CultureInfo.InvariantCulture);
+        metadata["plugin_version"] = PluginInfo.Version;
+        metadata["created"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        files.Write(path, result.Trained, metadata);
+    }
+
+    /// <summary>Reads a delta's header (not its tensors). Errors name the file and field.</summary>
+    public static DeltaInfo Inspect(ITensorFiles files, string path)
+    {
+        var header = files.ReadHeader(path);
+        var m = header.Metadata;
+        var tensors = header.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
+        var stamp = Stamp(path);
+        if (!m.TryGetValue("format", out var format) || format != Format)
+            return new DeltaInfo(path, System.IO.Path.GetFileNameWithoutExtension(path), [], null, null, m, tensors, stamp);
+
+        if (!m.TryGetValue("format_version", out var v) || !int.TryParse(v, CultureInfo.InvariantCulture, out var version) || version > FormatVersion)
+            throw new InvalidDataException($"{path}: metadata 'format_version' is '{v}'; this plugin reads version {FormatVersion} or older");
+        string Required(string field) => m.TryGetValue(field, out var value) && value.Length > 0 ? value
+            : throw new InvalidDataException($"{path}: metadata field '{field}' is missing");
+        List<string> concepts;
+        try { concepts = JsonSerializer.Deserialize<List<string>>(Required("concepts")) ?? []; }
+        catch (JsonException) { throw new InvalidDataException($"{path}: metadata field 'concepts' must be a JSON array of strings"); }
+        return new DeltaInfo(path, Required("name"), concepts, Required("method"), Required("base_fingerprint"), m, tensors, stamp);
+    }
+
+    /// <summary>The stamp a loaded delta leaves on the model: "esd:" and the first 16 hex digits of the file's SHA-256.</summary>
+    public static string Stamp(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return "esd:" + Convert.ToHexStringLower(SHA256.HashData(stream))[..16];
+    }
+}

@@ -1,0 +1,63 @@
+using Host.Abstractions;
+using TorchSharp;
+
+namespace EsdPlugin.Deltas;
+
+/// <summary>
+/// Swaps a delta into a leased model in place through the host's weight patches (restoring any earlier edit
+/// first), after checking that it was made for this base: its recorded fingerprint must equal the fingerprint
+/// of the live model's original values of exactly the tensors it replaces.
+/// </summary>
+internal static class DeltaLoader
+{
+    /// <summary>The base fingerprint of <paramref name="names"/> in this model (originals, not any live patch).</summary>
+    public static string BaseFingerprint(ILoadedModel model, IEnumerable<string> names)
+    {
+        var parameters = model.Unet.named_parameters().Select(p => p.name).ToHashSet();
+        var originals = new List<(string, TorchSharp.torch.Tensor)>();
+        try
+        {
+            foreach (var name in names)
+            {
+                if (!parameters.Contains(name)) throw new InvalidDataException($"'{name}' is not a parameter of this model's U-Net");
+                originals.Add((name, model.Patches.Original(name)));
+            }
+            return TensorFingerprint.Of(originals);
+        }
+        finally
+        {
+            foreach (var (_, t) in originals) t.Dispose();
+        }
+    }
+
+    /// <summary>Whether the delta was made for this model's base (null: the file cannot tell).</summary>
+    public static bool? MatchesBase(ILoadedModel model, DeltaInfo delta)
+    {
+        if (delta.BaseFingerprint is null) return null;
+        try { return BaseFingerprint(model, delta.Tensors.Keys) == delta.BaseFingerprint; }
+        catch (InvalidDataException) { return false; }
+    }
+
+    /// <summary>Loads the delta; returns warnings (e.g. an unverifiable base). Needs an exclusive lease.</summary>
+    public static IReadOnlyList<string> Load(ILoadedModel model, ITensorFiles files, DeltaInfo delta)
+    {
+        var warnings = new List<string>();
+        if (delta.BaseFingerprint is null)
+        {
+            warnings.Add($"{delta.Path} has no ESD metadata (as the authors' scripts write): the base it was made for cannot be verified; loading it because every tensor name and shape matches");
+        }
+        else
+        {
+            string live;
+            try { live = BaseFingerprint(model, delta.Tensors.Keys); }
+            catch (InvalidDataException e) { throw new InvalidDataException($"{delta.Path}: {e.Message}"); }
+            if (live != delta.BaseFingerprint)
+                throw new InvalidDataException(
+                    $"{delta.Path} was made for another base model: its base fingerprint is {delta.BaseFingerprint[..16]}…, " +
+                    $"the live model ({model.Folder}) has {live[..16]}… for the same tensors");
+        }
+        using var contents = files.Read(delta.Path);
+        model.Patches.Apply(contents.Tensors, delta.Stamp);
+        return warnings;
+    }
+}

@@ -1,0 +1,17 @@
+using static TorchSharp.torch;
+
+namespace EsdPlugin.Training;
+
+/// <summary>What a finished run produced: the trained tensors (CPU, base dtype) and the fingerprint of the originals they replace.</summary>
+internal sealed class EsdResult(Dictionary<string, Tensor> trained, string baseFingerprint, float finalLoss, int iterations) : IDisposable
+{
+    public IReadOnlyDictionary<string, Tensor> Trained { get; } = trained;
+    public string BaseFingerprint { get; } = baseFingerprint;
+    public float FinalLoss { get; } = finalLoss;
+    public int Iterations { get; } = iterations;
+
+    public void Dispose()
+    {
+        foreach (var t in Trained.Values) t.Dispose();
+    }
+}

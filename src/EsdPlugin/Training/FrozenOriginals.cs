@@ -1,0 +1,61 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace EsdPlugin.Training;
+
+/// <summary>
+/// The original values of the trained subset: the only part of the U-Net ESD duplicates. The frozen teacher and
+/// the student share the host's one U-Net; for a teacher pass the subset's parameters are pointed at these
+/// originals (a storage swap, no copy) and pointed back afterwards.
+/// </summary>
+internal sealed class FrozenOriginals : IDisposable
+{
+    private readonly List<(string Name, Parameter Parameter, Tensor Original)> _entries;
+
+    public FrozenOriginals(IReadOnlyList<(string Name, Parameter Parameter)> trained)
+    {
+        using var noGrad = no_grad();
+        _entries = trained.Select(t => (t.Name, t.Parameter, t.Parameter.detach().clone())).ToList();
+    }
+
+    public IEnumerable<(string Name, Tensor Original)> Originals => _entries.Select(e => (e.Name, e.Original));
+
+    /// <summary>Makes the shared U-Net compute as the frozen original until the result is disposed.</summary>
+    public IDisposable AsTeacher()
+    {
+        using var noGrad = no_grad();
+        var students = new List<Tensor>(_entries.Count);
+        foreach (var (_, p, original) in _entries)
+        {
+            students.Add(p.detach()); // keeps the student's storage alive while p points at the original
+            p.set_(original);
+        }
+        return new Swap(_entries, students);
+    }
+
+    /// <summary>Copies the originals back into the parameters (bit for bit).</summary>
+    public void RestoreParameters()
+    {
+        using var noGrad = no_grad();
+        foreach (var (_, p, original) in _entries) p.copy_(original);
+    }
+
+    public void Dispose()
+    {
+        foreach (var e in _entries) e.Original.Dispose();
+    }
+
+    private sealed class Swap(List<(string Name, Parameter Parameter, Tensor Original)> entries, List<Tensor> students) : IDisposable
+    {
+        public void Dispose()
+        {
+            using var noGrad = no_grad();
+            for (int i = 0; i < entries.Count; i++)
+            {
+                entries[i].Parameter.set_(students[i]);
+                students[i].Dispose();
+            }
+        }
+    }
+}
