@@ -74,7 +74,7 @@ internal static class EraseConceptCommand
         try
         {
             var trainer = new EsdTrainer(model, services.Context.TensorFiles) { CheckpointFolder = services.CheckpointFolder };
-            return trainer.Train(settings, inv.Get<bool>("resume"),
+            return trainer.Train(settings, inv.Arguments.GetValueOrDefault("resume") is true,
                 p => inv.Progress.Report(new ProgressReport((double)p.Iteration / p.Iterations, p.Describe())), inv.Cancellation);
         }
         finally
@@ -87,18 +87,19 @@ internal static class EraseConceptCommand
         }
     }
 
+    /// <summary>The model's defaults overridden by whichever training parameters the invocation has and sets.</summary>
     internal static EsdSettings Settings(string modelFolder, IReadOnlyList<string> concepts, CommandInvocation inv)
     {
         var d = EsdDefaults.For(modelFolder, concepts);
         return d with
         {
-            Method = inv.Get<string?>("method") is { } m ? EsdMethods.Parse(m) : d.Method,
+            Method = inv.Arguments.GetValueOrDefault("method") is string m ? EsdMethods.Parse(m) : d.Method,
             Iterations = inv.Arguments.GetValueOrDefault("iterations") is long i ? (int)i : d.Iterations,
             LearningRate = inv.Arguments.GetValueOrDefault("learning-rate") is double lr ? lr : d.LearningRate,
             Eta = inv.Arguments.GetValueOrDefault("eta") is double eta ? eta : d.Eta,
             StartGuidance = inv.Arguments.GetValueOrDefault("start-guidance") is double g ? g : d.StartGuidance,
             DdimSteps = inv.Arguments.GetValueOrDefault("ddim-steps") is long steps ? (int)steps : d.DdimSteps,
-            XtFrom = inv.Get<string?>("xt-from") is { } x ? (x == "frozen" ? XtSource.Frozen : XtSource.Trained) : d.XtFrom,
+            XtFrom = inv.Arguments.GetValueOrDefault("xt-from") is string x ? (x == "frozen" ? XtSource.Frozen : XtSource.Trained) : d.XtFrom,
             Seed = inv.Arguments.GetValueOrDefault("seed") is long seed ? seed : d.Seed,
         };
     }

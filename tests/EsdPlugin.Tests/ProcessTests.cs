@@ -1,0 +1,65 @@
+using EsdPlugin.Deltas;
+using Host.Abstractions;
+using SampleHost.Engine.Images;
+using SampleHost.Engine.StableDiffusion;
+using SampleHost.Models;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace EsdPlugin.Tests;
+
+/// <summary>The plugin as a user meets it: the built studio with its bundled plugin, one process per command.</summary>
+public class ProcessTests
+{
+    [Fact]
+    public async Task ABlockedProjectIsRefusedThenGeneratesWithTheDeltaInAFreshProcess()
+    {
+        var data = Directory.CreateTempSubdirectory("esd-process").FullName;
+        try
+        {
+            var project = Path.Combine(data, "project");
+            Assert.Equal(0, StudioProcess.Run(data, "project", "new", project, "--name", "safe", "--base-model", Paths.Alpha).Code);
+            Assert.Equal(0, StudioProcess.Run(data, "project", "block", project, "cat").Code);
+
+            var refused = StudioProcess.Run(data, "generate", "--project", project, "--prompt", "a cat", "--steps", "3", "--seed", "1");
+            Assert.NotEqual(0, refused.Code);
+            Assert.Contains("esd.apply-blocklist", refused.Stderr);
+
+            var menu = StudioProcess.Run(data, "menu");
+            foreach (var id in new[] { "esd.erase-concept", "esd.load-edited-model", "esd.restore-original", "esd.apply-blocklist" })
+                Assert.Contains(id, menu.Stdout);
+
+            var erase = StudioProcess.Run(data, "run", "esd.erase-concept", "--model", Paths.Alpha, "--concepts", "cat",
+                "--iterations", "2", "--ddim-steps", "4", "--learning-rate", "1e-3");
+            Assert.True(erase.Code == 0, erase.Stderr);
+            var deltaPath = erase.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last().Trim();
+            Assert.True(File.Exists(deltaPath), erase.Stdout);
+
+            var generated = StudioProcess.Run(data, "generate", "--project", project, "--prompt", "a cat", "--steps", "3", "--seed", "1");
+            Assert.True(generated.Code == 0, generated.Stderr);
+            var png = generated.Stdout.Trim();
+            var meta = PngImageFile.ReadParameters(png);
+            var stamp = DeltaFile.Stamp(deltaPath);
+            Assert.Contains(meta.Edits, e => e.Contains(stamp));
+
+            // Here, another host: the base model plus the delta gives the very same image.
+            using var cache = new ModelCache(StudioModel.Load);
+            cache.Select(Paths.Alpha, TorchSharp.torch.CPU, TorchSharp.torch.ScalarType.Float32);
+            using var lease = await cache.AcquireAsync(LeaseMode.Exclusive);
+            var files = SampleHost.Engine.Safetensors.SafetensorsFiles.Instance;
+            DeltaLoader.Load(lease.Model, files, DeltaFile.Inspect(files, deltaPath));
+            var model = (StudioModel)lease.Model;
+            var (image, _) = Assert.Single(TextToImage.Generate(model.Engine, new TextToImageRequest { Prompt = "a cat", Steps = 3, Seed = 1 }, model.Fingerprint, []));
+            using var disposeImage = image;
+            var expected = PngImageFile.ToRgbBytes(image, out _, out _);
+            using var written = Image.Load<Rgb24>(png);
+            var actual = new byte[expected.Length];
+            written.CopyPixelDataTo(actual);
+            Assert.Equal(expected, actual);
+        }
+        finally
+        {
+            Directory.Delete(data, true);
+        }
+    }
+}

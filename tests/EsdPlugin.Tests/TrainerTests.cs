@@ -1,0 +1,116 @@
+using EsdPlugin.Commands;
+using EsdPlugin.Deltas;
+using EsdPlugin.Training;
+using Host.Abstractions;
+using static TorchSharp.torch;
+
+namespace EsdPlugin.Tests;
+
+public class TrainerTests
+{
+    private static Dictionary<string, string> Quick(string concepts, string method = "esd-x") => new()
+    {
+        ["concepts"] = concepts, ["method"] = method, ["iterations"] = "3", ["ddim-steps"] = "4", ["learning-rate"] = "1e-3", ["seed"] = "5",
+    };
+
+    [Fact]
+    public async Task EraseWritesADeltaOfTheTrainedTensorsAndLeavesTheLiveModelUnchanged()
+    {
+        using var h = new Harness();
+        var before = await h.UnetBytes();
+        var result = await h.Run(EraseConceptCommand.Create(h.Services), Quick("cat"));
+        Assert.Equal(before, await h.UnetBytes());
+
+        var path = Assert.Single(result.Files);
+        var info = DeltaFile.Inspect(h.Context.TensorFiles, path);
+        Assert.Equal(["cat"], info.Concepts);
+        Assert.Equal("esd-x", info.Method);
+        Assert.All(info.Tensors.Keys, n => Assert.Contains("attn2", n));
+        foreach (var key in new[] { "format_version", "iterations", "learning_rate", "eta", "start_guidance", "ddim_steps", "xt_from", "seed", "final_loss", "plugin_version", "created", "base_fingerprint", "base_dtype" })
+            Assert.True(info.Metadata.ContainsKey(key), key);
+
+        // The trained values differ from the originals, and the fingerprint is of exactly the originals they replace.
+        using var lease = await h.Cache.AcquireAsync(LeaseMode.Shared);
+        Assert.Equal(DeltaLoader.BaseFingerprint(lease.Model, info.Tensors.Keys), info.BaseFingerprint);
+        using var contents = h.Context.TensorFiles.Read(path);
+        var live = lease.Model.Unet.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        Assert.Contains(contents.Tensors, kv => !kv.Value.equal(live[kv.Key]).all().item<bool>());
+    }
+
+    [Theory]
+    [InlineData("esd-x")]
+    [InlineData("esd-x-strict")]
+    [InlineData("esd-u")]
+    [InlineData("selfattn")]
+    [InlineData("esd-all")]
+    public async Task MethodsSelectTheirLinearAndConvWeights(string method)
+    {
+        using var h = new Harness();
+        using var lease = await h.Cache.AcquireAsync(LeaseMode.Shared);
+        var names = TrainableParameters.Select(lease.Model.Unet, EsdMethods.Parse(method)).Select(t => t.Name).ToList();
+        Assert.NotEmpty(names);
+        Assert.DoesNotContain(names, n => n.Contains("norm", StringComparison.Ordinal)); // norms are never trained
+        switch (method)
+        {
+            case "esd-x": Assert.All(names, n => Assert.Contains("attn2", n)); Assert.Contains(names, n => n.Contains("attn2.to_out.0")); break;
+            case "esd-x-strict": Assert.All(names, n => Assert.Matches(@"attn2\.to_[kv]\.weight$", n)); break;
+            case "esd-u":
+                Assert.DoesNotContain(names, n => n.Contains("attn2") || n.StartsWith("time_embedding") || n.StartsWith("conv_out"));
+                Assert.Contains(names, n => n.Contains("time_emb_proj"));  // the resnets' time projections are trained
+                Assert.Contains(names, n => n.Contains("attn1"));
+                break;
+            case "selfattn": Assert.All(names, n => Assert.Contains("attn1", n)); break;
+            case "esd-all": Assert.Contains(names, n => n.StartsWith("conv_out")); Assert.Contains(names, n => n.StartsWith("time_embedding")); break;
+        }
+    }
+
+    [Fact]
+    public async Task CancellationMidTrainingLeavesTheModelBitForBitAndWritesNoDelta()
+    {
+        using var h = new Harness();
+        var before = await h.UnetBytes();
+        using var cancel = new CancellationTokenSource();
+        var args = Quick("cat", "esd-u");
+        args["iterations"] = "50";
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.Run(EraseConceptCommand.Create(h.Services), args, cancel.Token,
+            p => { if (p.Fraction >= 2.0 / 50) cancel.Cancel(); }));
+        Assert.Equal(before, await h.UnetBytes());
+        Assert.Empty(h.Services.Store.All());
+    }
+
+    [Fact]
+    public async Task ALiveEditSurvivesAFailedTraining()
+    {
+        using var h = new Harness();
+        var first = Assert.Single((await h.Run(EraseConceptCommand.Create(h.Services), Quick("cat"))).Files);
+        await h.Run(LoadEditedModelCommand.Create(h.Services), new() { ["delta"] = first });
+        var edited = await h.UnetBytes();
+
+        using var cancel = new CancellationTokenSource();
+        var args = Quick("dog");
+        args["iterations"] = "50";
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => h.Run(EraseConceptCommand.Create(h.Services), args, cancel.Token,
+            p => cancel.Cancel()));
+        Assert.Equal(edited, await h.UnetBytes());
+    }
+
+    [Fact]
+    public async Task ResumeContinuesFromTheCheckpointToTheSameResult()
+    {
+        using var h = new Harness();
+        var settings = new EsdSettings { Concepts = ["cat"], Method = EsdMethod.EsdX, Iterations = 6, DdimSteps = 4, LearningRate = 1e-3, Seed = 3 };
+        using var lease = await h.Cache.AcquireAsync(LeaseMode.Exclusive);
+        var trainer = new EsdTrainer(lease.Model, h.Context.TensorFiles) { CheckpointFolder = Path.Combine(h.DataFolder, "ckpt"), CheckpointEvery = 2 };
+
+        using var whole = trainer.Train(settings, resume: false, null, CancellationToken.None);
+
+        using var cancel = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => trainer.Train(settings, false, p => { if (p.Iteration == 5) cancel.Cancel(); }, cancel.Token));
+        int firstReported = 0;
+        using var resumed = trainer.Train(settings, resume: true, p => { if (firstReported == 0) firstReported = p.Iteration; }, CancellationToken.None);
+        Assert.Equal(5, firstReported);          // the checkpoint at 4 was taken, iteration 5 onwards ran again
+        Assert.Equal(2, resumed.Iterations);
+        foreach (var (name, t) in whole.Trained)
+            Assert.True(t.allclose(resumed.Trained[name], rtol: 1e-5, atol: 1e-7), name);
+    }
+}
