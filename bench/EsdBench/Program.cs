@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using EsdBench;
+using EsdPlugin.Training;
+using SampleHost.Engine.Safetensors;
+
+// ESD benchmarks. Usage:
+//   dotnet run -c Release --project bench/EsdBench -- memory [--config PATH] [--method esd-x] [--iterations 3] [--latent 8]
+if (args.Length == 0 || args[0] != "memory")
+{
+    Console.Error.WriteLine("usage: memory [--config PATH] [--method esd-x] [--iterations 3] [--latent 8] [--ddim-steps 2]");
+    return 2;
+}
+var options = new Dictionary<string, string>();
+for (int i = 1; i + 1 < args.Length; i += 2) options[args[i].TrimStart('-')] = args[i + 1];
+string config = options.GetValueOrDefault("config") ?? Sd15Config();
+var method = EsdMethods.Parse(options.GetValueOrDefault("method") ?? "esd-x");
+int iterations = int.Parse(options.GetValueOrDefault("iterations") ?? "3");
+int latent = int.Parse(options.GetValueOrDefault("latent") ?? "8");
+int ddimSteps = int.Parse(options.GetValueOrDefault("ddim-steps") ?? "2");
+
+static double RssGiB(string field) =>
+    File.ReadLines("/proc/self/status").Where(l => l.StartsWith(field + ":", StringComparison.Ordinal))
+        .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0 / 1024.0).First();
+
+using var model = new RandomUnetModel(config, latent);
+GC.Collect();
+double afterBuild = RssGiB("VmRSS");
+Console.WriteLine($"config {config}");
+Console.WriteLine($"U-Net parameters: {model.ParameterBytes / 4:N0} ({model.ParameterBytes / 1073741824.0:F2} GiB float32); RSS after building {afterBuild:F2} GiB, peak so far {RssGiB("VmHWM"):F2} GiB");
+
+var trainable = TrainableParameters.Select(model.Unet, method);
+long subset = trainable.Sum(t => t.Parameter.numel() * 4);
+Console.WriteLine($"{method.Name()} trains {trainable.Count} tensors, {subset / 1073741824.0:F3} GiB ({100.0 * subset / model.ParameterBytes:F1}% of the U-Net)");
+
+var trainer = new EsdTrainer(model, SafetensorsFiles.Instance);
+var sw = Stopwatch.StartNew();
+using var result = trainer.Train(new EsdSettings { Concepts = ["a concept"], Method = method, Iterations = iterations, DdimSteps = ddimSteps, LearningRate = 1e-5 },
+    resume: false, p => Console.WriteLine($"  {p.Describe()} ({sw.Elapsed.TotalSeconds:F1} s), RSS {RssGiB("VmRSS"):F2} GiB"), CancellationToken.None);
+double peak = RssGiB("VmHWM");
+Console.WriteLine($"peak RSS {peak:F2} GiB = U-Net {model.ParameterBytes / 1073741824.0:F2} GiB + {peak - model.ParameterBytes / 1073741824.0:F2} GiB; " +
+                  $"peak above the built model {peak - afterBuild:F2} GiB ({(peak - afterBuild) * 1073741824.0 / model.ParameterBytes:F2}x the U-Net); " +
+                  $"a second U-Net would add {model.ParameterBytes / 1073741824.0:F2} GiB");
+return 0;
+
+static string Sd15Config()
+{
+    for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        if (File.Exists(Path.Combine(d.FullName, "Plugins.sln")))
+            return Path.GetFullPath(Path.Combine(d.FullName, "..", "shared", "data", "sd15-configs", "unet", "config.json"));
+    throw new InvalidOperationException("Plugins.sln not found; pass --config");
+}
