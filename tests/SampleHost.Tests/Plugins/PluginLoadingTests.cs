@@ -23,7 +23,7 @@ public class PluginLoadingTests
 
         Assert.True(esd.Status == PluginStatus.Active, esd.Reason);
         Assert.Equal(Path.Combine(FixturePlugins.BundledRoot, "EsdPlugin"), esd.Folder);
-        Assert.Equal(["esd.about"], esd.Commands);
+        Assert.Equal(["esd.about", "esd.apply-blocklist", "esd.erase-concept", "esd.load-edited-model", "esd.restore-original"], esd.Commands.Order());
 
         // The plugin lives in its own load context (not linked into the host) ...
         var pluginAssembly = esd.Instance!.GetType().Assembly;
@@ -131,7 +131,8 @@ public class PluginLoadingTests
         Assert.Contains("did not register", liar.Reason);
 
         // Only active plugins contribute commands; what a failed plugin registered before failing is dropped.
-        Assert.Equal(["esd.about", "owncopy.where", "scratch.count"], host.Commands.Commands.Select(c => c.Id).Order());
+        Assert.Equal(["esd.about", "esd.apply-blocklist", "esd.erase-concept", "esd.load-edited-model", "esd.restore-original", "owncopy.where", "scratch.count"],
+            host.Commands.Commands.Select(c => c.Id).Order());
         Assert.All(plugins.Where(p => p.Status != PluginStatus.Active), p => Assert.Null(p.Loader));
     }
 
