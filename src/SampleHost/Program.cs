@@ -31,6 +31,8 @@ var commandLine = new CommandLine("studio", [
     ModelProbeVerb.Create(),
     TokenizeVerb.Create(),
     GenerateVerb.Create(host),
+    WorldTrainVerb.Create(),
+    EvalVerb.Create(),
     ProjectVerb.New(),
     ProjectVerb.Show(),
     ProjectVerb.Block(),
