@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 // Engine micro-benchmarks (not tests). Usage:
 //   dotnet run -c Release --project bench/EngineBench -- unet-forward [--config PATH] [--latent N] [--runs N]
 //   dotnet run -c Release --project bench/EngineBench -- load-vs-read [--gb G] [--file PATH]
+//   dotnet run -c Release --project bench/EngineBench -- image-time [--model models/tiny-shapes] [--runs 5]
 return EngineBench.Cli.Run(args);
 
 namespace EngineBench
@@ -16,7 +17,7 @@ namespace EngineBench
         {
             if (args.Length == 0 || args[0] is "-h" or "--help")
             {
-                Console.WriteLine("cases: unet-forward [--config PATH] [--latent N] [--runs N] | load-vs-read [--gb G] [--file PATH]");
+                Console.WriteLine("cases: unet-forward [--config PATH] [--latent N] [--runs N] | load-vs-read [--gb G] [--file PATH] | image-time [--model DIR] [--runs N]");
                 return args.Length == 0 ? 2 : 0;
             }
             var options = ParseOptions(args.Skip(1).ToArray());
@@ -26,8 +27,10 @@ namespace EngineBench
                     return UnetForward(options);
                 case "load-vs-read":
                     return LoadVsRead.Run(options);
+                case "image-time":
+                    return ImageTime.Run(options);
                 default:
-                    Console.Error.WriteLine($"unknown case '{args[0]}' (known: unet-forward, load-vs-read)");
+                    Console.Error.WriteLine($"unknown case '{args[0]}' (known: unet-forward, load-vs-read, image-time)");
                     return 2;
             }
         }

@@ -33,6 +33,7 @@ var commandLine = new CommandLine("studio", [
     GenerateVerb.Create(host),
     WorldTrainVerb.Create(),
     EvalVerb.Create(),
+    EraseVerb.Create(host),
     ProjectVerb.New(),
     ProjectVerb.Show(),
     ProjectVerb.Block(),

@@ -48,15 +48,22 @@ internal static class EvalVerb
         string? delta, Device device, string? sheet, CancellationToken cancel)
     {
         using var model = StableDiffusionModel.Load(modelDir, device, ScalarType.Float32);
-        var (classifier, _) = ClassifierFiles.Load(classifierDir ?? Path.Combine(modelDir, ClassifierFiles.FolderName));
-        using var __ = classifier;
-        classifier.to(device);
         using var patches = new WeightPatcher(model.Unet);
         if (delta is not null)
         {
             using var contents = SafetensorsFiles.Instance.Read(delta);
             patches.Apply(contents.Tensors, Path.GetFileName(delta));
         }
+        return Evaluate(model, classifierDir, prompts, settings, delta, sheet, cancel);
+    }
+
+    /// <summary>Evaluates a loaded model as it is (with whatever weights are live).</summary>
+    public static EvalReport Evaluate(StableDiffusionModel model, string? classifierDir, IReadOnlyList<EvalPrompt> prompts, WorldEvaluator.Settings settings,
+        string? delta, string? sheet, CancellationToken cancel)
+    {
+        var (classifier, _) = ClassifierFiles.Load(classifierDir ?? Path.Combine(model.Folder.Root, ClassifierFiles.FolderName));
+        using var __ = classifier;
+        classifier.to(model.Device);
         var (outcomes, images) = WorldEvaluator.Run(model, classifier, prompts, settings,
             (done, total) => Console.Error.WriteLine($"eval: prompt {done}/{total}"), cancel);
         try
@@ -74,24 +81,30 @@ internal static class EvalVerb
         }
         return new EvalReport
         {
-            Model = Path.GetFullPath(modelDir), Delta = delta is null ? null : Path.GetFullPath(delta),
+            Model = model.Folder.Root, Delta = delta is null ? null : Path.GetFullPath(delta),
             ImagesPerPrompt = settings.ImagesPerPrompt, Seed = settings.Seed, Steps = settings.Steps, Guidance = settings.Guidance,
             Prompts = outcomes,
         };
     }
 
-    public static void WriteJson(string path, EvalReport report)
+    public static JObject ToJson(EvalReport report)
     {
         var json = JObject.FromObject(report);
         json["total"] = JObject.FromObject(report.Total);
         json["by_concept"] = JObject.FromObject(report.ByConcept);
+        return json;
+    }
+
+    public static void WriteJson(string path, EvalReport report)
+    {
+        var json = ToJson(report);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var temp = path + $".{Environment.ProcessId}.tmp";
         File.WriteAllText(temp, json.ToString(Formatting.Indented));
         File.Move(temp, path, overwrite: true);
     }
 
-    private static void Print(EvalReport report)
+    public static void Print(EvalReport report)
     {
         foreach (var p in report.Prompts)
             Console.WriteLine($"{p.Prompt,-45} " + string.Join("  ", p.Rates.Select(r => $"{r.Key}={p.Expect[r.Key]} {r.Value:P0}")));
