@@ -25,7 +25,7 @@ internal sealed class RandomUnetModel : ILoadedModel, IDisposable
         _patches = new WeightPatcher(_unet);
         LatentShape = [_unet.Config.InChannels, latent, latent];
         TextEncoder = new RandomText(_unet.Config.CrossAttentionDim[0]);
-        Schedule = new FixedSchedule(_scheduler);
+        Schedule = new DdimNoiseSchedule(_scheduler);
     }
 
     public long ParameterBytes => _unet.parameters().Sum(p => p.numel() * 4);
@@ -52,18 +52,6 @@ internal sealed class RandomUnetModel : ILoadedModel, IDisposable
         {
             using var g = new Generator((ulong)string.Join("|", prompts).Length);
             return randn([prompts.Count, 77, dim], generator: g);
-        }
-    }
-
-    private sealed class FixedSchedule(DdimScheduler s) : INoiseSchedule
-    {
-        public int TrainTimesteps => s.NumTrainTimesteps;
-        public Tensor AlphasCumprod => s.AlphasCumprod;
-        public double FinalAlphaCumprod => s.FinalAlphaCumprod;
-        public long[] DdimTimesteps(int steps)
-        {
-            using var d = new DdimScheduler(s.Config);
-            return d.SetTimesteps(steps);
         }
     }
 }

@@ -24,7 +24,7 @@ internal sealed class StudioModel : ILoadedModel, IDisposable
         _schedule = engine.CreateScheduler();
         Fingerprint = TensorFingerprint.Of(engine.Unet.state_dict().Select(kv => (kv.Key, kv.Value)));
         TextEncoder = new PromptEncoder(engine);
-        Schedule = new NoiseSchedule(_schedule);
+        Schedule = new DdimNoiseSchedule(_schedule);
     }
 
     /// <summary>The cache's loader: loads the folder's components onto the key's device and dtype.</summary>
@@ -57,19 +57,5 @@ internal sealed class StudioModel : ILoadedModel, IDisposable
     private sealed class PromptEncoder(StableDiffusionModel engine) : ITextEncoder
     {
         public Tensor Encode(IReadOnlyList<string> prompts) => engine.EncodePrompts(prompts);
-    }
-
-    private sealed class NoiseSchedule(DdimScheduler scheduler) : INoiseSchedule
-    {
-        public int TrainTimesteps => scheduler.NumTrainTimesteps;
-        public Tensor AlphasCumprod => scheduler.AlphasCumprod;
-        public double FinalAlphaCumprod => scheduler.FinalAlphaCumprod;
-
-        public long[] DdimTimesteps(int steps)
-        {
-            // A scheduler of its own: SetTimesteps changes state, and callers may sample concurrently.
-            using var s = new DdimScheduler(scheduler.Config);
-            return s.SetTimesteps(steps);
-        }
     }
 }
