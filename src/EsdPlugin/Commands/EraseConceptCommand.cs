@@ -29,6 +29,7 @@ internal static class EraseConceptCommand
             new CommandParameter { Name = "start-guidance", Kind = ParameterKind.Number, Minimum = 0, Maximum = 100, Description = "guidance scale when sampling x_t" },
             new CommandParameter { Name = "ddim-steps", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 1000, Description = "DDIM steps of the x_t trajectory" },
             new CommandParameter { Name = "xt-from", Kind = ParameterKind.Choice, Choices = ["trained", "frozen"], Description = "which model samples x_t (trained: the paper)" },
+            new CommandParameter { Name = "timestep-mapping", Kind = ParameterKind.Choice, Choices = ["paper", "matched"], Description = "k to training timestep: the authors' mapping, or the timestep x_t was sampled to" },
             new CommandParameter { Name = "seed", Kind = ParameterKind.Integer, Default = 0L, Description = "random seed" },
             new CommandParameter { Name = "name", Kind = ParameterKind.Text, Description = "delta name in the store (default: concepts and method)" },
             new CommandParameter { Name = "load", Kind = ParameterKind.Flag, Default = false, Description = "load the delta into the live model when done" },
@@ -101,6 +102,7 @@ internal static class EraseConceptCommand
             DdimSteps = inv.Arguments.GetValueOrDefault("ddim-steps") is long steps ? (int)steps : d.DdimSteps,
             XtFrom = inv.Arguments.GetValueOrDefault("xt-from") is string x ? (x == "frozen" ? XtSource.Frozen : XtSource.Trained) : d.XtFrom,
             Seed = inv.Arguments.GetValueOrDefault("seed") is long seed ? seed : d.Seed,
+            MatchedTimesteps = inv.Arguments.GetValueOrDefault("timestep-mapping") is string tm ? tm == "matched" : d.MatchedTimesteps,
         };
     }
 

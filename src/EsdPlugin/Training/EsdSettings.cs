@@ -19,6 +19,13 @@ internal sealed record EsdSettings
     public double StartGuidance { get; init; } = 3.0;
     public int DdimSteps { get; init; } = 50;
     public XtSource XtFrom { get; init; } = XtSource.Trained;
+
+    /// <summary>
+    /// How the DDIM step count k maps to the training timestep. "paper": t drawn from [k/T*1000, (k+1)/T*1000),
+    /// as the authors' code does (x_t then carries the noise of timestep ~1000 - k/T*1000); "matched": t is the
+    /// timestep x_t was actually sampled to.
+    /// </summary>
+    public bool MatchedTimesteps { get; init; }
     public long Seed { get; init; }
 
     /// <summary>Hyper-parameters as strings, for a delta file's metadata.</summary>
@@ -32,6 +39,7 @@ internal sealed record EsdSettings
         ["ddim_steps"] = DdimSteps.ToString(CultureInfo.InvariantCulture),
         ["xt_from"] = XtFrom == XtSource.Trained ? "trained" : "frozen",
         ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
+        ["timestep_mapping"] = MatchedTimesteps ? "matched" : "paper",
     };
 }
 
@@ -70,6 +78,12 @@ internal static class EsdDefaults
                 Eta = Get("eta", paper.Eta),
                 StartGuidance = Get("start_guidance", paper.StartGuidance),
                 DdimSteps = Get("ddim_steps", paper.DdimSteps),
+                MatchedTimesteps = Get("timestep_mapping", "paper") switch
+                {
+                    "paper" => false,
+                    "matched" => true,
+                    var other => throw new InvalidDataException($"{path}: field 'timestep_mapping' must be \"paper\" or \"matched\", got \"{other}\""),
+                },
                 XtFrom = Get("xt_from", "trained") switch
                 {
                     "trained" => XtSource.Trained,

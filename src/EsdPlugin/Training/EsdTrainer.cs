@@ -96,7 +96,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         var cond = conditions[rng.Next(conditions.Count)];
         int k = rng.Next(s.DdimSteps);
         int tLow = (int)Math.Round((double)k / s.DdimSteps * 1000), tHigh = (int)Math.Round((double)(k + 1) / s.DdimSteps * 1000);
-        long t = rng.Next(tLow, Math.Max(tLow + 1, tHigh));
+        long t = s.MatchedTimesteps ? timesteps[k] : rng.Next(tLow, Math.Max(tLow + 1, tHigh));
 
         var noise = randn(latentShape, float32, CPU, generator: generator).to(model.Dtype, model.Device);
         var context = cat([uncond, cond]);

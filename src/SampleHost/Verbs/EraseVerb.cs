@@ -30,6 +30,8 @@ internal static class EraseVerb
             new OptionSpec("method", "ESD method (default: the model's esd_defaults.json)"),
             new OptionSpec("iterations", "training iterations (default: the model's)"),
             new OptionSpec("seed", "training and evaluation seed", "0"),
+            new OptionSpec("learning-rate", "Adam learning rate (default: the model's)"),
+            new OptionSpec("timestep-mapping", "paper or matched (default: the model's)"),
             new OptionSpec("images-per-prompt", "K images per prompt for the report", "20"),
             new OptionSpec("out", "folder for the report, grids and a copy of the delta", "erase-report"),
             new OptionSpec("device", "cpu, cuda, cuda:N or auto"),
@@ -53,6 +55,8 @@ internal static class EraseVerb
         var erase = new Dictionary<string, string> { ["concepts"] = concepts, ["seed"] = args.Require("seed") };
         if (args.Get("method") is { } m) erase["method"] = m;
         if (args.Get("iterations") is { } it) erase["iterations"] = it;
+        if (args.Get("learning-rate") is { } lr) erase["learning-rate"] = lr;
+        if (args.Get("timestep-mapping") is { } tm) erase["timestep-mapping"] = tm;
         var result = await Run(host, "esd.erase-concept", erase, cancel);
         var delta = result.Files.Single();
         File.Copy(delta, Path.Combine(outDir, Path.GetFileName(delta)), overwrite: true);

@@ -56,7 +56,7 @@ internal static class DiffusionStage
             nn.utils.clip_grad_norm_(parameters, 1.0);
             optimizer.step();
             if ((step + 1) % o.ReportEvery == 0 || step + 1 == o.Steps)
-                progress?.Invoke(new TrainingReport("diffusion", step + 1, o.Steps, loss.item<float>(), clock.Elapsed));
+                progress?.Invoke(new TrainingReport("diffusion", step + 1, o.Steps, loss.item<float>(), clock.Elapsed, start));
             if ((step + 1) % o.CheckpointEvery == 0 && step + 1 < o.Steps) checkpoint.Save(step + 1, modules, optimizer);
         }
         foreach (var p in parameters) p.requires_grad = false;

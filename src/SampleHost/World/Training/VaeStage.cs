@@ -38,7 +38,7 @@ internal static class VaeStage
             loss.backward();
             optimizer.step();
             if ((step + 1) % o.ReportEvery == 0 || step + 1 == o.Steps)
-                progress?.Invoke(new TrainingReport("vae", step + 1, o.Steps, loss.item<float>(), clock.Elapsed));
+                progress?.Invoke(new TrainingReport("vae", step + 1, o.Steps, loss.item<float>(), clock.Elapsed, start));
             if ((step + 1) % o.CheckpointEvery == 0 && step + 1 < o.Steps) checkpoint.Save(step + 1, modules, optimizer);
         }
         vae.eval();
