@@ -4,9 +4,10 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Engine micro-benchmarks (not tests). Usage:
-//   dotnet run -c Release --project bench/EngineBench -- unet-forward [--config PATH] [--latent N] [--runs N]
+//   dotnet run -c Release --project bench/EngineBench -- unet-forward [--config PATH] [--latent N] [--batch N] [--runs N]
 //   dotnet run -c Release --project bench/EngineBench -- load-vs-read [--gb G] [--file PATH]
 //   dotnet run -c Release --project bench/EngineBench -- image-time [--model models/tiny-shapes] [--runs 5]
+// Any case takes --threads N (torch intra-op threads; default: one per core).
 return EngineBench.Cli.Run(args);
 
 namespace EngineBench
@@ -21,6 +22,8 @@ namespace EngineBench
                 return args.Length == 0 ? 2 : 0;
             }
             var options = ParseOptions(args.Skip(1).ToArray());
+            // Tiny models spend more on spreading small ops over threads than they gain: let a run compare.
+            if (options.TryGetValue("threads", out var threads)) set_num_threads(int.Parse(threads));
             switch (args[0])
             {
                 case "unet-forward":
@@ -54,12 +57,13 @@ namespace EngineBench
             throw new InvalidOperationException("Plugins.sln not found above the benchmark; pass --config");
         }
 
-        /// <summary>Seconds per U-Net forward: batch 1, random weights, float32, CPU, no_grad; one warm-up, then the median.</summary>
+        /// <summary>Time per U-Net forward (batch 1 unless --batch), random weights, float32, CPU, no_grad; one warm-up, then the median.</summary>
         private static int UnetForward(Dictionary<string, string> options)
         {
             string configPath = Path.GetFullPath(options.GetValueOrDefault("config") ?? DefaultSd15UnetConfig());
             int latent = int.Parse(options.GetValueOrDefault("latent") ?? "64");
             int runs = int.Parse(options.GetValueOrDefault("runs") ?? "3");
+            int batch = int.Parse(options.GetValueOrDefault("batch") ?? "1");
 
             var config = UNetConfig.Load(configPath);
             manual_seed(0);
@@ -72,9 +76,9 @@ namespace EngineBench
             Console.WriteLine($"parameters {parameters:N0}; built in {build.Elapsed.TotalSeconds:F1} s; torch threads {get_num_threads()}");
 
             using var noGrad = no_grad();
-            using var sample = randn(1, config.InChannels, latent, latent);
-            using var timestep = tensor(new long[] { 981 });
-            using var context = randn(1, 77, config.CrossAttentionDim[0]);
+            using var sample = randn(batch, config.InChannels, latent, latent);
+            using var timestep = full([batch], 981L, int64);
+            using var context = randn(batch, 77, config.CrossAttentionDim[0]);
 
             double Once()
             {
@@ -91,11 +95,11 @@ namespace EngineBench
             for (int i = 0; i < runs; i++)
             {
                 times.Add(Once());
-                Console.WriteLine($"run {i + 1}: {times[^1]:F2} s");
+                if (runs <= 10) Console.WriteLine($"run {i + 1}: {times[^1]:F4} s");
             }
             times.Sort();
             double median = runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
-            Console.WriteLine($"unet-forward latent {latent}x{latent} batch 1 float32 CPU: median {median:F2} s per forward ({runs} runs)");
+            Console.WriteLine($"unet-forward latent {latent}x{latent} batch {batch} float32 CPU: median {median * 1000:F2} ms per forward ({runs} runs)");
             return 0;
         }
     }

@@ -11,6 +11,32 @@ namespace EsdPlugin.Tests;
 /// <summary>The plugin as a user meets it: the built studio with its bundled plugin, one process per command.</summary>
 public class ProcessTests
 {
+    /// <summary>Two runs with the same seed in two processes draw the same concepts, timesteps and noise.</summary>
+    [Fact]
+    public void AnEraseIsTheSameInEveryProcess()
+    {
+        var deltas = new List<byte[]>();
+        foreach (var run in new[] { 1, 2 })
+        {
+            var data = Directory.CreateTempSubdirectory("esd-same").FullName;
+            try
+            {
+                // Several concepts and ddim steps, so that the per-iteration draws matter.
+                var erase = StudioProcess.Run(data, "run", "esd.erase-concept", "--model", Paths.Alpha, "--concepts", "cat,dog,car",
+                    "--iterations", "4", "--ddim-steps", "6", "--learning-rate", "1e-3", "--seed", "3", "--name", "same");
+                Assert.True(erase.Code == 0, erase.Stderr);
+                var path = erase.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last().Trim();
+                using var contents = SampleHost.Engine.Safetensors.SafetensorsFiles.Instance.Read(path);
+                deltas.Add(contents.Tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).SelectMany(kv => kv.Value.contiguous().bytes.ToArray()).ToArray());
+            }
+            finally
+            {
+                try { Directory.Delete(data, true); } catch (IOException) { }
+            }
+        }
+        Assert.True(deltas[0].AsSpan().SequenceEqual(deltas[1]), "the two processes trained different deltas");
+    }
+
     [Fact]
     public async Task ABlockedProjectIsRefusedThenGeneratesWithTheDeltaInAFreshProcess()
     {

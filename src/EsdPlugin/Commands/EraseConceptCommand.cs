@@ -30,6 +30,8 @@ internal static class EraseConceptCommand
             new CommandParameter { Name = "ddim-steps", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 1000, Description = "DDIM steps of the x_t trajectory" },
             new CommandParameter { Name = "xt-from", Kind = ParameterKind.Choice, Choices = ["trained", "frozen"], Description = "which model samples x_t (trained: the paper)" },
             new CommandParameter { Name = "timestep-mapping", Kind = ParameterKind.Choice, Choices = ["paper", "matched"], Description = "k to training timestep: the authors' mapping, or the timestep x_t was sampled to" },
+            new CommandParameter { Name = "prompt-templates", Kind = ParameterKind.TextList, Description = "prompts the concept is trained under, {} standing for it, comma-separated (default: the model's, else the bare concept)" },
+            new CommandParameter { Name = "batch-size", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 256, Description = "x_t samples per iteration (the paper: 1)" },
             new CommandParameter { Name = "seed", Kind = ParameterKind.Integer, Default = 0L, Description = "random seed" },
             new CommandParameter { Name = "name", Kind = ParameterKind.Text, Description = "delta name in the store (default: concepts and method)" },
             new CommandParameter { Name = "load", Kind = ParameterKind.Flag, Default = false, Description = "load the delta into the live model when done" },
@@ -91,10 +93,11 @@ internal static class EraseConceptCommand
     /// <summary>The model's defaults overridden by whichever training parameters the invocation has and sets.</summary>
     internal static EsdSettings Settings(string modelFolder, IReadOnlyList<string> concepts, CommandInvocation inv)
     {
-        var d = EsdDefaults.For(modelFolder, concepts);
+        // The method first: the model's defaults may differ per method.
+        var method = inv.Arguments.GetValueOrDefault("method") is string m ? EsdMethods.Parse(m) : (EsdMethod?)null;
+        var d = EsdDefaults.For(modelFolder, concepts, method);
         return d with
         {
-            Method = inv.Arguments.GetValueOrDefault("method") is string m ? EsdMethods.Parse(m) : d.Method,
             Iterations = inv.Arguments.GetValueOrDefault("iterations") is long i ? (int)i : d.Iterations,
             LearningRate = inv.Arguments.GetValueOrDefault("learning-rate") is double lr ? lr : d.LearningRate,
             Eta = inv.Arguments.GetValueOrDefault("eta") is double eta ? eta : d.Eta,
@@ -102,7 +105,9 @@ internal static class EraseConceptCommand
             DdimSteps = inv.Arguments.GetValueOrDefault("ddim-steps") is long steps ? (int)steps : d.DdimSteps,
             XtFrom = inv.Arguments.GetValueOrDefault("xt-from") is string x ? (x == "frozen" ? XtSource.Frozen : XtSource.Trained) : d.XtFrom,
             Seed = inv.Arguments.GetValueOrDefault("seed") is long seed ? seed : d.Seed,
+            BatchSize = inv.Arguments.GetValueOrDefault("batch-size") is long b ? (int)b : d.BatchSize,
             MatchedTimesteps = inv.Arguments.GetValueOrDefault("timestep-mapping") is string tm ? tm == "matched" : d.MatchedTimesteps,
+            PromptTemplates = inv.Arguments.GetValueOrDefault("prompt-templates") is IReadOnlyList<string> pt ? ConceptPrompts.Validate(pt) : d.PromptTemplates,
         };
     }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace EsdPlugin.Training;
@@ -28,6 +27,18 @@ internal sealed record EsdSettings
     public bool MatchedTimesteps { get; init; }
     public long Seed { get; init; }
 
+    /// <summary>
+    /// x_t samples per iteration (all at the same timestep, one concept prompt). The paper uses 1; a small model,
+    /// whose every step is cheap, trains more steadily on a few.
+    /// </summary>
+    public int BatchSize { get; init; } = 1;
+
+    /// <summary>
+    /// Prompts a concept is trained under, "{}" standing for the concept; one is drawn per iteration. The paper trains
+    /// on the bare concept ("{}"); a small model whose captions never show a word alone may need it in a sentence.
+    /// </summary>
+    public IReadOnlyList<string> PromptTemplates { get; init; } = [ConceptPrompts.Bare];
+
     /// <summary>Hyper-parameters as strings, for a delta file's metadata.</summary>
     public Dictionary<string, string> ToMetadata() => new()
     {
@@ -40,58 +51,7 @@ internal sealed record EsdSettings
         ["xt_from"] = XtFrom == XtSource.Trained ? "trained" : "frozen",
         ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
         ["timestep_mapping"] = MatchedTimesteps ? "matched" : "paper",
+        ["batch_size"] = BatchSize.ToString(CultureInfo.InvariantCulture),
+        ["prompt_templates"] = new JsonArray(PromptTemplates.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()).ToJsonString(),
     };
-}
-
-/// <summary>
-/// Per-model defaults: <c>esd_defaults.json</c> in the model's folder (tuned for that model), else the paper's
-/// defaults for Stable Diffusion 1.x (ESD-x, 1000 iterations, lr 1e-5, eta 1, start guidance 3, 50 DDIM steps).
-/// </summary>
-internal static class EsdDefaults
-{
-    public const string FileName = "esd_defaults.json";
-
-    /// <summary>Defaults for concepts on the model in <paramref name="modelFolder"/>; errors name the file and field.</summary>
-    public static EsdSettings For(string modelFolder, IReadOnlyList<string> concepts)
-    {
-        var paper = new EsdSettings { Concepts = concepts };
-        var path = Path.Combine(modelFolder, FileName);
-        if (!File.Exists(path)) return paper;
-        JsonObject o;
-        try { o = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not an object"); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: not a JSON object ({e.Message})"); }
-
-        T Get<T>(string field, T fallback)
-        {
-            if (o[field] is not { } node) return fallback;
-            try { return node.GetValue<T>(); }
-            catch (Exception e) when (e is FormatException or InvalidOperationException)
-            { throw new InvalidDataException($"{path}: field '{field}' must be a {typeof(T).Name.ToLowerInvariant()}"); }
-        }
-        try
-        {
-            return paper with
-            {
-                Method = o["method"] is { } m ? EsdMethods.Parse(m.GetValue<string>()) : paper.Method,
-                Iterations = Get("iterations", paper.Iterations),
-                LearningRate = Get("learning_rate", paper.LearningRate),
-                Eta = Get("eta", paper.Eta),
-                StartGuidance = Get("start_guidance", paper.StartGuidance),
-                DdimSteps = Get("ddim_steps", paper.DdimSteps),
-                MatchedTimesteps = Get("timestep_mapping", "paper") switch
-                {
-                    "paper" => false,
-                    "matched" => true,
-                    var other => throw new InvalidDataException($"{path}: field 'timestep_mapping' must be \"paper\" or \"matched\", got \"{other}\""),
-                },
-                XtFrom = Get("xt_from", "trained") switch
-                {
-                    "trained" => XtSource.Trained,
-                    "frozen" => XtSource.Frozen,
-                    var other => throw new InvalidDataException($"{path}: field 'xt_from' must be \"trained\" or \"frozen\", got \"{other}\""),
-                },
-            };
-        }
-        catch (ArgumentException e) { throw new InvalidDataException($"{path}: field 'method': {e.Message}"); }
-    }
 }

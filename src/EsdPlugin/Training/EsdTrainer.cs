@@ -10,7 +10,8 @@ namespace EsdPlugin.Training;
 /// <summary>
 /// ESD fine-tuning (Gandikota et al., ICCV 2023) of a leased model's U-Net in place. Per iteration: draw a
 /// concept and k in [0, T); sample x_t by k DDIM steps with guidance from fresh noise; map k to a training
-/// timestep t in [k/T*1000, (k+1)/T*1000); with the frozen original compute e0 = eps(x_t, "", t) and
+/// timestep t in [k/T*1000, (k+1)/T*1000) (or the timestep x_t was sampled to); c is the concept in one of the prompt
+/// templates; with the frozen original compute e0 = eps(x_t, "", t) and
 /// ep = eps(x_t, c, t); train eps_theta(x_t, c, t) towards e0 - eta (ep - e0) with MSE and Adam.
 /// Whatever happens, the live parameters end as they began: the trained values come back as a result.
 /// </summary>
@@ -25,7 +26,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
     public EsdResult Train(EsdSettings s, bool resume, Action<EsdProgress>? progress, CancellationToken cancel)
     {
         if (s.Concepts.Count == 0) throw new ArgumentException("at least one concept is needed");
-        if (s.DdimSteps < 1 || s.Iterations < 1) throw new ArgumentException("iterations and ddim steps must be at least 1");
+        if (s.DdimSteps < 1 || s.Iterations < 1 || s.BatchSize < 1) throw new ArgumentException("iterations, ddim steps and batch size must be at least 1");
         var unet = model.Unet;
         var trained = TrainableParameters.Select(unet, s.Method);
         using var originals = new FrozenOriginals(trained);
@@ -42,9 +43,11 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             if (resume && checkpoint?.Load(runKey, trained, optimizer) is { } reached) start = reached;
 
             using var uncond = model.TextEncoder.Encode([""]);
-            var conditions = s.Concepts.Select(c => model.TextEncoder.Encode([c])).ToList();
+            // [concept][template] -> (1, tokens, hidden) text embeddings
+            var conditions = s.Concepts.Select(c => ConceptPrompts.For(c, ConceptPrompts.Validate(s.PromptTemplates))
+                .Select(prompt => model.TextEncoder.Encode([prompt])).ToList()).ToList();
             var timesteps = model.Schedule.DdimTimesteps(s.DdimSteps);
-            long[] latentShape = [1, .. model.LatentShape];
+            long[] latentShape = [s.BatchSize, .. model.LatentShape];
             float loss = float.NaN;
             var clock = Stopwatch.StartNew();
             try
@@ -63,7 +66,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             }
             finally
             {
-                foreach (var c in conditions) c.Dispose();
+                foreach (var c in conditions.SelectMany(x => x)) c.Dispose();
             }
 
             var result = new Dictionary<string, Tensor>();
@@ -86,20 +89,24 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
     }
 
     private float Iteration(EsdSettings s, int iteration, List<(string Name, TorchSharp.Modules.Parameter Parameter)> trained,
-        FrozenOriginals originals, optim.Optimizer optimizer, Tensor uncond, List<Tensor> conditions, long[] timesteps,
+        FrozenOriginals originals, optim.Optimizer optimizer, Tensor uncond, List<List<Tensor>> conditions, long[] timesteps,
         long[] latentShape, CancellationToken cancel)
     {
         using var scope = NewDisposeScope();
         // Seeded per iteration: a resumed run draws exactly what the uninterrupted run would have.
-        var rng = new Random(HashCode.Combine(s.Seed, iteration));
+        var rng = new Random(unchecked((int)(s.Seed * 1_000_003L + iteration))); // not HashCode.Combine: its seed differs per process
         using var generator = new Generator((ulong)(s.Seed * 1_000_003 + iteration));
-        var cond = conditions[rng.Next(conditions.Count)];
+        var prompts = conditions[rng.Next(conditions.Count)];
+        // Only drawn when there is a choice, so that single-template runs keep the draws they always had.
+        var cond = prompts.Count == 1 ? prompts[0] : prompts[rng.Next(prompts.Count)];
         int k = rng.Next(s.DdimSteps);
         int tLow = (int)Math.Round((double)k / s.DdimSteps * 1000), tHigh = (int)Math.Round((double)(k + 1) / s.DdimSteps * 1000);
         long t = s.MatchedTimesteps ? timesteps[k] : rng.Next(tLow, Math.Max(tLow + 1, tHigh));
 
         var noise = randn(latentShape, float32, CPU, generator: generator).to(model.Dtype, model.Device);
-        var context = cat([uncond, cond]);
+        long b = latentShape[0];
+        var conds = cond.expand(b, -1, -1);                  // [B, 77, D]
+        var context = cat([uncond.expand(b, -1, -1), conds]); // [2B, 77, D]
         Tensor xt;
         model.Unet.eval();
         if (s.XtFrom == XtSource.Frozen)
@@ -107,16 +114,16 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         else
             xt = PartialDdimSampler.Sample(model.Unet, model.Schedule, timesteps, noise, context, s.StartGuidance, k, cancel);
 
-        var tt = full([1], t, int64, model.Device);
+        var tt = full([b], t, int64, model.Device);
         Tensor target;
         using (no_grad())
         using (originals.AsTeacher())
         {
-            var both = model.Unet.forward(cat([xt, xt]), full([2], t, int64, model.Device), context).chunk(2);
+            var both = model.Unet.forward(cat([xt, xt]), full([2 * b], t, int64, model.Device), context).chunk(2);
             var (e0, ep) = (both[0], both[1]);
             target = (e0 - s.Eta * (ep - e0)).detach();
         }
-        var en = model.Unet.forward(xt, tt, cond);
+        var en = model.Unet.forward(xt, tt, conds);
         var loss = nn.functional.mse_loss(en.to(float32), target.to(float32));
         optimizer.zero_grad();
         loss.backward();

@@ -9,8 +9,8 @@ namespace EsdPlugin.Training;
 /// </summary>
 internal static class PartialDdimSampler
 {
-    /// <param name="noise">x_T [1, C, h, w]</param>
-    /// <param name="context">[uncond; cond] embeddings [2, 77, D]</param>
+    /// <param name="noise">x_T [B, C, h, w]</param>
+    /// <param name="context">[uncond x B; cond x B] embeddings [2B, 77, D]</param>
     /// <param name="timesteps">the T-step DDIM timesteps in sampling order</param>
     /// <returns>x after <paramref name="steps"/> steps (no gradient)</returns>
     public static Tensor Sample(nn.Module<Tensor, Tensor, Tensor, Tensor> unet, INoiseSchedule schedule, long[] timesteps,
@@ -26,7 +26,7 @@ internal static class PartialDdimSampler
             long t = timesteps[i];
             double aT = ac[t].item<float>();
             double aPrev = i + 1 < timesteps.Length ? ac[timesteps[i + 1]].item<float>() : schedule.FinalAlphaCumprod;
-            var tt = full([2], t, int64, x.device);
+            var tt = full([2 * x.shape[0]], t, int64, x.device);
             var eps = unet.forward(cat([x, x]), tt, context).chunk(2);
             var e = eps[0] + guidance * (eps[1] - eps[0]);
             var x0 = (x - Math.Sqrt(1 - aT) * e) / Math.Sqrt(aT);

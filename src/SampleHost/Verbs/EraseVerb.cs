@@ -32,6 +32,11 @@ internal static class EraseVerb
             new OptionSpec("seed", "training and evaluation seed", "0"),
             new OptionSpec("learning-rate", "Adam learning rate (default: the model's)"),
             new OptionSpec("timestep-mapping", "paper or matched (default: the model's)"),
+            new OptionSpec("eta", "negative guidance strength (default: the model's)"),
+            new OptionSpec("start-guidance", "guidance when sampling x_t (default: the model's)"),
+            new OptionSpec("xt-from", "trained or frozen (default: the model's)"),
+            new OptionSpec("batch-size", "x_t samples per iteration (default: the model's)"),
+            new OptionSpec("prompt-templates", "prompts the concept is trained under, {} for the concept, comma-separated (default: the model's)"),
             new OptionSpec("images-per-prompt", "K images per prompt for the report", "20"),
             new OptionSpec("out", "folder for the report, grids and a copy of the delta", "erase-report"),
             new OptionSpec("device", "cpu, cuda, cuda:N or auto"),
@@ -56,7 +61,8 @@ internal static class EraseVerb
         if (args.Get("method") is { } m) erase["method"] = m;
         if (args.Get("iterations") is { } it) erase["iterations"] = it;
         if (args.Get("learning-rate") is { } lr) erase["learning-rate"] = lr;
-        if (args.Get("timestep-mapping") is { } tm) erase["timestep-mapping"] = tm;
+        foreach (var passed in new[] { "timestep-mapping", "eta", "start-guidance", "xt-from", "prompt-templates", "batch-size" })
+            if (args.Get(passed) is { } value) erase[passed] = value;
         var result = await Run(host, "esd.erase-concept", erase, cancel);
         var delta = result.Files.Single();
         File.Copy(delta, Path.Combine(outDir, Path.GetFileName(delta)), overwrite: true);

@@ -7,7 +7,7 @@ namespace SampleHost.World.Classifier;
 /// <summary>Trains the world classifier on freshly rendered images (an endless, exactly labelled data set).</summary>
 internal static class ClassifierTrainer
 {
-    public sealed record Options(int ImageSize = 32, int Width = 32, int Steps = 1500, int BatchSize = 128, double LearningRate = 2e-3, int Seed = 1);
+    public sealed record Options(int ImageSize = 32, int Width = 32, int Steps = 600, int BatchSize = 128, double LearningRate = 2e-3, int Seed = 1);
 
     public static WorldClassifier Train(Options o, IProgress<(int Step, float Loss)>? progress = null, CancellationToken cancel = default)
     {

@@ -15,7 +15,7 @@ namespace SampleHost.World.Training;
 /// </summary>
 internal static class DiffusionStage
 {
-    public sealed record Options(int Steps = 6000, int BatchSize = 64, int DatasetSize = 30000, double LearningRate = 6e-4, int Seed = 2, int CheckpointEvery = 500, int ReportEvery = 25);
+    public sealed record Options(int Steps = 7000, int BatchSize = 64, int DatasetSize = 30000, double LearningRate = 6e-4, int Seed = 2, int CheckpointEvery = 500, int ReportEvery = 25);
 
     public static void Train(UNet2DConditionModel unet, ClipTextModel text, ClipTokenizer tokenizer, AutoencoderKL vae, double scalingFactor,
         Options o, string checkpointFolder, bool resume, Action<TrainingReport>? progress, CancellationToken cancel)
@@ -40,7 +40,7 @@ internal static class DiffusionStage
             cancel.ThrowIfCancellationRequested();
             foreach (var g in optimizer.ParamGroups) g.LearningRate = o.LearningRate * VaeStage.CosineFactor(step, o.Steps);
             using var scope = NewDisposeScope();
-            var rng = new Random(HashCode.Combine(o.Seed, step));
+            var rng = new Random(unchecked((int)(o.Seed * 1_000_003L + step))); // not HashCode.Combine: its seed differs per process
             using var generator = new Generator((ulong)(o.Seed * 1_000_003L + step));
             var index = Enumerable.Range(0, o.BatchSize).Select(_ => (long)rng.Next(scenes.Count)).ToArray();
             var captions = index.Select(i => CaptionWriter.Write(scenes[(int)i], rng)).ToList();

@@ -12,7 +12,7 @@ namespace SampleHost.World.Training;
 /// </summary>
 internal static class VaeStage
 {
-    public sealed record Options(int Steps = 2500, int BatchSize = 32, double LearningRate = 1e-3, int Seed = 1, int CheckpointEvery = 500, int ReportEvery = 25);
+    public sealed record Options(int Steps = 1500, int BatchSize = 32, double LearningRate = 1e-3, int Seed = 1, int CheckpointEvery = 500, int ReportEvery = 25);
 
     public static double Train(AutoencoderKL vae, Options o, string checkpointFolder, bool resume,
         Action<TrainingReport>? progress, CancellationToken cancel)
@@ -29,7 +29,7 @@ internal static class VaeStage
             cancel.ThrowIfCancellationRequested();
             foreach (var g in optimizer.ParamGroups) g.LearningRate = o.LearningRate * CosineFactor(step, o.Steps);
             using var scope = NewDisposeScope();
-            var rng = new Random(HashCode.Combine(o.Seed, step));
+            var rng = new Random(unchecked((int)(o.Seed * 1_000_003L + step))); // not HashCode.Combine: its seed differs per process
             using var batch = WorldBatch.Random(rng, o.BatchSize, WorldModelConfigs.ImageSize, withCaptions: false);
             var z = vae.Encode(batch.Images);
             var recon = vae.Decode(z);

@@ -21,7 +21,7 @@ internal static class WorldModelConfigs
         ["down_block_types"] = new JArray("CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
         ["up_block_types"] = new JArray("CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
         ["mid_block_type"] = "UNetMidBlock2DCrossAttn",
-        ["block_out_channels"] = new JArray(64, 128),
+        ["block_out_channels"] = new JArray(32, 64),
         ["layers_per_block"] = 1,
         ["attention_head_dim"] = 4,
         ["cross_attention_dim"] = TextHidden,

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace EsdPlugin.Training;
+
+/// <summary>
+/// Per-model defaults: <c>esd_defaults.json</c> in the model's folder (tuned for that model), else the paper's
+/// defaults for Stable Diffusion 1.x (ESD-x, 1000 iterations, lr 1e-5, eta 1, start guidance 3, 50 DDIM steps).
+/// The file's top-level fields apply to every method; <c>per_method</c> holds fields that apply only when that
+/// method is the one trained (ESD-x trains far fewer weights than ESD-u and wants another learning rate).
+/// </summary>
+internal static class EsdDefaults
+{
+    public const string FileName = "esd_defaults.json";
+
+    /// <summary>
+    /// Defaults for <paramref name="concepts"/> on the model in <paramref name="modelFolder"/>, for
+    /// <paramref name="method"/> (null: the file's method); errors name the file and field.
+    /// </summary>
+    public static EsdSettings For(string modelFolder, IReadOnlyList<string> concepts, EsdMethod? method = null)
+    {
+        var paper = new EsdSettings { Concepts = concepts };
+        var path = Path.Combine(modelFolder, FileName);
+        if (!File.Exists(path)) return method is { } m ? paper with { Method = m } : paper;
+        JsonObject o;
+        try { o = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not an object"); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not a JSON object ({e.Message})"); }
+
+        var settings = Apply(path, "", o, paper);
+        if (method is { } chosen) settings = settings with { Method = chosen };
+        if (o["per_method"] is { } perMethod)
+        {
+            if (perMethod is not JsonObject byName) throw new InvalidDataException($"{path}: field 'per_method' must be an object keyed by method name");
+            foreach (var (name, _) in byName)
+                if (!EsdMethods.Names.Contains(name)) throw new InvalidDataException($"{path}: field 'per_method' names unknown method '{name}' (known: {string.Join(", ", EsdMethods.Names)})");
+            if (byName[settings.Method.Name()] is { } fields)
+            {
+                if (fields is not JsonObject overrides || overrides.ContainsKey("method"))
+                    throw new InvalidDataException($"{path}: field 'per_method.{settings.Method.Name()}' must be an object of settings other than 'method'");
+                settings = Apply(path, $"per_method.{settings.Method.Name()}.", overrides, settings);
+            }
+        }
+        return settings;
+    }
+
+    /// <summary>The fields present in <paramref name="o"/> over <paramref name="current"/>.</summary>
+    private static EsdSettings Apply(string path, string prefix, JsonObject o, EsdSettings current)
+    {
+        T Get<T>(string field, T fallback)
+        {
+            if (o[field] is not { } node) return fallback;
+            try { return node.GetValue<T>(); }
+            catch (Exception e) when (e is FormatException or InvalidOperationException)
+            { throw new InvalidDataException($"{path}: field '{prefix}{field}' must be a {typeof(T).Name.ToLowerInvariant()}"); }
+        }
+        string? Choice(string field, params string[] allowed)
+        {
+            var value = Get<string?>(field, null);
+            if (value is not null && !allowed.Contains(value))
+                throw new InvalidDataException($"{path}: field '{prefix}{field}' must be {string.Join(" or ", allowed.Select(a => $"\"{a}\""))}, got \"{value}\"");
+            return value;
+        }
+        try
+        {
+            return current with
+            {
+                Method = Get<string?>("method", null) is { } m ? EsdMethods.Parse(m) : current.Method,
+                Iterations = Get("iterations", current.Iterations),
+                LearningRate = Get("learning_rate", current.LearningRate),
+                Eta = Get("eta", current.Eta),
+                StartGuidance = Get("start_guidance", current.StartGuidance),
+                DdimSteps = Get("ddim_steps", current.DdimSteps),
+                BatchSize = Get("batch_size", current.BatchSize),
+                MatchedTimesteps = Choice("timestep_mapping", "paper", "matched") is { } tm ? tm == "matched" : current.MatchedTimesteps,
+                XtFrom = Choice("xt_from", "trained", "frozen") is { } x ? (x == "frozen" ? XtSource.Frozen : XtSource.Trained) : current.XtFrom,
+                PromptTemplates = o["prompt_templates"] is { } templates ? ReadTemplates(path, prefix, templates) : current.PromptTemplates,
+            };
+        }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: field '{prefix}method': {e.Message}"); }
+    }
+
+    private static IReadOnlyList<string> ReadTemplates(string path, string prefix, JsonNode node)
+    {
+        try
+        {
+            var list = (node as JsonArray ?? throw new FormatException()).Select(n => n!.GetValue<string>()).ToList();
+            return ConceptPrompts.Validate(list);
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or NullReferenceException)
+        { throw new InvalidDataException($"{path}: field '{prefix}prompt_templates' must be a list of strings each containing {{}}"); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: field '{prefix}prompt_templates': {e.Message}"); }
+    }
+}
