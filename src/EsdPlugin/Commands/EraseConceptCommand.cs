@@ -28,7 +28,7 @@ internal static class EraseConceptCommand
             new CommandParameter { Name = "eta", Kind = ParameterKind.Number, Minimum = 0, Maximum = 100, Description = "negative guidance strength (the paper's eta; the authors' later scripts' 2.0 is 1.0 here)" },
             new CommandParameter { Name = "start-guidance", Kind = ParameterKind.Number, Minimum = 0, Maximum = 100, Description = "guidance scale when sampling x_t" },
             new CommandParameter { Name = "ddim-steps", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 1000, Description = "DDIM steps of the x_t trajectory" },
-            new CommandParameter { Name = "xt-from", Kind = ParameterKind.Choice, Choices = ["trained", "frozen"], Description = "which model samples x_t (trained: the paper)" },
+            new CommandParameter { Name = "xt-from", Kind = ParameterKind.Choice, Choices = XtSources.Names, Description = "which model samples x_t (trained: the paper)" },
             new CommandParameter { Name = "timestep-mapping", Kind = ParameterKind.Choice, Choices = ["paper", "matched"], Description = "k to training timestep: the authors' mapping, or the timestep x_t was sampled to" },
             new CommandParameter { Name = "prompt-templates", Kind = ParameterKind.TextList, Description = "prompts the concept is trained under, {} standing for it, comma-separated (default: the model's, else the bare concept)" },
             new CommandParameter { Name = "batch-size", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 256, Description = "x_t samples per iteration (the paper: 1)" },
@@ -103,11 +103,11 @@ internal static class EraseConceptCommand
             Eta = inv.Arguments.GetValueOrDefault("eta") is double eta ? eta : d.Eta,
             StartGuidance = inv.Arguments.GetValueOrDefault("start-guidance") is double g ? g : d.StartGuidance,
             DdimSteps = inv.Arguments.GetValueOrDefault("ddim-steps") is long steps ? (int)steps : d.DdimSteps,
-            XtFrom = inv.Arguments.GetValueOrDefault("xt-from") is string x ? (x == "frozen" ? XtSource.Frozen : XtSource.Trained) : d.XtFrom,
+            XtFrom = inv.Arguments.GetValueOrDefault("xt-from") is string x ? XtSources.Parse(x) : d.XtFrom,
             Seed = inv.Arguments.GetValueOrDefault("seed") is long seed ? seed : d.Seed,
             BatchSize = inv.Arguments.GetValueOrDefault("batch-size") is long b ? (int)b : d.BatchSize,
             MatchedTimesteps = inv.Arguments.GetValueOrDefault("timestep-mapping") is string tm ? tm == "matched" : d.MatchedTimesteps,
-            PromptTemplates = inv.Arguments.GetValueOrDefault("prompt-templates") is IReadOnlyList<string> pt ? ConceptPrompts.Validate(pt) : d.PromptTemplates,
+            PromptTemplates = inv.Arguments.GetValueOrDefault("prompt-templates") is IReadOnlyList<string> pt ? pt : d.PromptTemplates,
         };
     }
 

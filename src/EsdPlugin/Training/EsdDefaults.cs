@@ -72,7 +72,7 @@ internal static class EsdDefaults
                 DdimSteps = Get("ddim_steps", current.DdimSteps),
                 BatchSize = Get("batch_size", current.BatchSize),
                 MatchedTimesteps = Choice("timestep_mapping", "paper", "matched") is { } tm ? tm == "matched" : current.MatchedTimesteps,
-                XtFrom = Choice("xt_from", "trained", "frozen") is { } x ? (x == "frozen" ? XtSource.Frozen : XtSource.Trained) : current.XtFrom,
+                XtFrom = Choice("xt_from", [.. XtSources.Names]) is { } x ? XtSources.Parse(x) : current.XtFrom,
                 PromptTemplates = o["prompt_templates"] is { } templates ? ReadTemplates(path, prefix, templates) : current.PromptTemplates,
             };
         }

@@ -48,7 +48,7 @@ internal sealed record EsdSettings
         ["eta"] = Eta.ToString("R", CultureInfo.InvariantCulture),
         ["start_guidance"] = StartGuidance.ToString("R", CultureInfo.InvariantCulture),
         ["ddim_steps"] = DdimSteps.ToString(CultureInfo.InvariantCulture),
-        ["xt_from"] = XtFrom == XtSource.Trained ? "trained" : "frozen",
+        ["xt_from"] = XtFrom.Name(),
         ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
         ["timestep_mapping"] = MatchedTimesteps ? "matched" : "paper",
         ["batch_size"] = BatchSize.ToString(CultureInfo.InvariantCulture),

@@ -44,7 +44,8 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
 
             using var uncond = model.TextEncoder.Encode([""]);
             // [concept][template] -> (1, tokens, hidden) text embeddings
-            var conditions = s.Concepts.Select(c => ConceptPrompts.For(c, ConceptPrompts.Validate(s.PromptTemplates))
+            var templates = ConceptPrompts.Validate(s.PromptTemplates);
+            var conditions = s.Concepts.Select(c => ConceptPrompts.For(c, templates)
                 .Select(prompt => model.TextEncoder.Encode([prompt])).ToList()).ToList();
             var timesteps = model.Schedule.DdimTimesteps(s.DdimSteps);
             long[] latentShape = [s.BatchSize, .. model.LatentShape];
@@ -94,8 +95,10 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
     {
         using var scope = NewDisposeScope();
         // Seeded per iteration: a resumed run draws exactly what the uninterrupted run would have.
-        var rng = new Random(unchecked((int)(s.Seed * 1_000_003L + iteration))); // not HashCode.Combine: its seed differs per process
-        using var generator = new Generator((ulong)(s.Seed * 1_000_003 + iteration));
+        // Not HashCode.Combine: its seed differs per process.
+        long drawSeed = s.Seed * 1_000_003L + iteration;
+        var rng = new Random(unchecked((int)drawSeed));
+        using var generator = new Generator((ulong)drawSeed);
         var prompts = conditions[rng.Next(conditions.Count)];
         // Only drawn when there is a choice, so that single-template runs keep the draws they always had.
         var cond = prompts.Count == 1 ? prompts[0] : prompts[rng.Next(prompts.Count)];

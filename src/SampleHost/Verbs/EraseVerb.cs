@@ -58,10 +58,7 @@ internal static class EraseVerb
         var concepts = args.Require("concepts");
 
         var erase = new Dictionary<string, string> { ["concepts"] = concepts, ["seed"] = args.Require("seed") };
-        if (args.Get("method") is { } m) erase["method"] = m;
-        if (args.Get("iterations") is { } it) erase["iterations"] = it;
-        if (args.Get("learning-rate") is { } lr) erase["learning-rate"] = lr;
-        foreach (var passed in new[] { "timestep-mapping", "eta", "start-guidance", "xt-from", "prompt-templates", "batch-size" })
+        foreach (var passed in new[] { "method", "iterations", "learning-rate", "timestep-mapping", "eta", "start-guidance", "xt-from", "prompt-templates", "batch-size" })
             if (args.Get(passed) is { } value) erase[passed] = value;
         var result = await Run(host, "esd.erase-concept", erase, cancel);
         var delta = result.Files.Single();

@@ -40,8 +40,8 @@ internal static class DiffusionStage
             cancel.ThrowIfCancellationRequested();
             foreach (var g in optimizer.ParamGroups) g.LearningRate = o.LearningRate * VaeStage.CosineFactor(step, o.Steps);
             using var scope = NewDisposeScope();
-            var rng = new Random(unchecked((int)(o.Seed * 1_000_003L + step))); // not HashCode.Combine: its seed differs per process
-            using var generator = new Generator((ulong)(o.Seed * 1_000_003L + step));
+            var rng = new Random(unchecked((int)StageSeed.For(o.Seed, step)));
+            using var generator = new Generator((ulong)StageSeed.For(o.Seed, step));
             var index = Enumerable.Range(0, o.BatchSize).Select(_ => (long)rng.Next(scenes.Count)).ToArray();
             var captions = index.Select(i => CaptionWriter.Write(scenes[(int)i], rng)).ToList();
             var x0 = latents.index_select(0, tensor(index));

@@ -29,7 +29,7 @@ internal static class VaeStage
             cancel.ThrowIfCancellationRequested();
             foreach (var g in optimizer.ParamGroups) g.LearningRate = o.LearningRate * CosineFactor(step, o.Steps);
             using var scope = NewDisposeScope();
-            var rng = new Random(unchecked((int)(o.Seed * 1_000_003L + step))); // not HashCode.Combine: its seed differs per process
+            var rng = new Random(unchecked((int)StageSeed.For(o.Seed, step)));
             using var batch = WorldBatch.Random(rng, o.BatchSize, WorldModelConfigs.ImageSize, withCaptions: false);
             var z = vae.Encode(batch.Images);
             var recon = vae.Decode(z);
