@@ -9,8 +9,10 @@ namespace EsdPlugin.Tests;
 /// <summary>
 /// ESD on the bundled model with its shipped defaults, judged by its classifier with its shipped prompts (a
 /// the issue's K = 20 on the shape prompts; the other prompt files and the style figures are in the issue note and
-/// come from `studio erase`). The floor: stars fall from at least 80% to at most 40%, the other shapes lose at
-/// most 15 points on average.
+/// come from `studio erase`). The shipped defaults keep the rest of the world's words (the retain term); the floor,
+/// a little below what the run gives on the machine that tuned it (stars 100% -> 10%, others +2.9 points, worst -10):
+/// stars fall from at least 80% to at most 20%, the other shapes lose at most 10 points on average and none more
+/// than 25.
 /// </summary>
 public class BundledEraseTests
 {
@@ -34,9 +36,11 @@ public class BundledEraseTests
         var b = before.ByConcept["shape"];
         var a = after.ByConcept["shape"];
         Assert.True(b["star"] >= 0.8, $"the base model should draw stars: {b["star"]:P0}");
-        Assert.True(a["star"] <= 0.4, $"stars after erasure: {a["star"]:P0} (before {b["star"]:P0})");
+        Assert.True(a["star"] <= 0.2, $"stars after erasure: {a["star"]:P0} (before {b["star"]:P0})");
         var others = b.Keys.Where(k => k != "star").ToList();
         var meanDrop = others.Average(k => b[k] - a[k]);
-        Assert.True(meanDrop <= 0.15, $"other shapes lost {meanDrop:P0} on average");
+        Assert.True(meanDrop <= 0.10, $"other shapes lost {meanDrop:P0} on average");
+        var worst = others.MaxBy(k => b[k] - a[k])!;
+        Assert.True(b[worst] - a[worst] <= 0.25, $"{worst} lost {b[worst] - a[worst]:P0}");
     }
 }

@@ -29,6 +29,8 @@ public class DefaultsTests
         Assert.Equal(EsdMethod.EsdU, s.Method);
         Assert.True(s.MatchedTimesteps);
         Assert.All(s.PromptTemplates, t => Assert.Contains("{}", t));
+        Assert.Equal(17, s.Preserve.Count); // the world's 18 words but the erased one
+        Assert.DoesNotContain("star", s.Preserve);
     }
 
     [Theory]

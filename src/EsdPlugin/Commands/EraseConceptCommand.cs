@@ -32,6 +32,8 @@ internal static class EraseConceptCommand
             new CommandParameter { Name = "timestep-mapping", Kind = ParameterKind.Choice, Choices = ["paper", "matched"], Description = "k to training timestep: the authors' mapping, or the timestep x_t was sampled to" },
             new CommandParameter { Name = "prompt-templates", Kind = ParameterKind.TextList, Description = "prompts the concept is trained under, {} standing for it, comma-separated (default: the model's, else the bare concept)" },
             new CommandParameter { Name = "batch-size", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 256, Description = "x_t samples per iteration (the paper: 1)" },
+            new CommandParameter { Name = "preserve", Kind = ParameterKind.TextList, Description = "concepts to keep as they were, comma-separated; a retain term added to ESD (default: the model's; none: plain ESD)" },
+            new CommandParameter { Name = "preserve-weight", Kind = ParameterKind.Number, Minimum = 0, Maximum = 1000, Description = "weight of the retain term (default: the model's, else 1)" },
             new CommandParameter { Name = "seed", Kind = ParameterKind.Integer, Default = 0L, Description = "random seed" },
             new CommandParameter { Name = "name", Kind = ParameterKind.Text, Description = "delta name in the store (default: concepts and method)" },
             new CommandParameter { Name = "load", Kind = ParameterKind.Flag, Default = false, Description = "load the delta into the live model when done" },
@@ -108,6 +110,9 @@ internal static class EraseConceptCommand
             BatchSize = inv.Arguments.GetValueOrDefault("batch-size") is long b ? (int)b : d.BatchSize,
             MatchedTimesteps = inv.Arguments.GetValueOrDefault("timestep-mapping") is string tm ? tm == "matched" : d.MatchedTimesteps,
             PromptTemplates = inv.Arguments.GetValueOrDefault("prompt-templates") is IReadOnlyList<string> pt ? pt : d.PromptTemplates,
+            Preserve = inv.Arguments.GetValueOrDefault("preserve") is IReadOnlyList<string> keep
+                ? (keep is ["none"] ? [] : keep.Select(ConceptNames.Normalize).Distinct().ToList()) : d.Preserve,
+            PreserveWeight = inv.Arguments.GetValueOrDefault("preserve-weight") is double w ? w : d.PreserveWeight,
         };
     }
 

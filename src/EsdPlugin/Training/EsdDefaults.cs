@@ -74,9 +74,18 @@ internal static class EsdDefaults
                 MatchedTimesteps = Choice("timestep_mapping", "paper", "matched") is { } tm ? tm == "matched" : current.MatchedTimesteps,
                 XtFrom = Choice("xt_from", [.. XtSources.Names]) is { } x ? XtSources.Parse(x) : current.XtFrom,
                 PromptTemplates = o["prompt_templates"] is { } templates ? ReadTemplates(path, prefix, templates) : current.PromptTemplates,
+                Preserve = o["preserve"] is { } preserve ? ReadStrings(path, prefix + "preserve", preserve) : current.Preserve,
+                PreserveWeight = Get("preserve_weight", current.PreserveWeight),
             };
         }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: field '{prefix}method': {e.Message}"); }
+    }
+
+    private static IReadOnlyList<string> ReadStrings(string path, string field, JsonNode node)
+    {
+        try { return (node as JsonArray ?? throw new FormatException()).Select(n => n!.GetValue<string>()).ToList(); }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or NullReferenceException)
+        { throw new InvalidDataException($"{path}: field '{field}' must be a list of strings"); }
     }
 
     private static IReadOnlyList<string> ReadTemplates(string path, string prefix, JsonNode node)

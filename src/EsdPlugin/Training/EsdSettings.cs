@@ -39,6 +39,22 @@ internal sealed record EsdSettings
     /// </summary>
     public IReadOnlyList<string> PromptTemplates { get; init; } = [ConceptPrompts.Bare];
 
+    private readonly IReadOnlyList<string> _preserve = [];
+
+    /// <summary>
+    /// Concepts to keep as the original draws them. Not part of ESD: a retain term in the manner of later work
+    /// (AdvUnlearn, 2024). Each iteration also draws one of these, samples its x_t with the frozen model and trains
+    /// the prediction on it towards the frozen one's, weighted by <see cref="PreserveWeight"/>. Concepts being erased
+    /// are left out, so a model's defaults can name its whole vocabulary. Empty (the default): plain ESD.
+    /// </summary>
+    public IReadOnlyList<string> Preserve
+    {
+        get => _preserve.Where(p => !Concepts.Any(c => Blocklist.ConceptNames.Same(c, p))).ToList();
+        init => _preserve = value;
+    }
+
+    public double PreserveWeight { get; init; } = 1.0;
+
     /// <summary>Hyper-parameters as strings, for a delta file's metadata.</summary>
     public Dictionary<string, string> ToMetadata() => new()
     {
@@ -52,6 +68,11 @@ internal sealed record EsdSettings
         ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
         ["timestep_mapping"] = MatchedTimesteps ? "matched" : "paper",
         ["batch_size"] = BatchSize.ToString(CultureInfo.InvariantCulture),
-        ["prompt_templates"] = new JsonArray(PromptTemplates.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()).ToJsonString(),
+        ["prompt_templates"] = JsonList(PromptTemplates),
+        ["preserve"] = JsonList(Preserve),
+        ["preserve_weight"] = PreserveWeight.ToString("R", CultureInfo.InvariantCulture),
     };
+
+    private static string JsonList(IEnumerable<string> items) =>
+        new JsonArray(items.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()).ToJsonString();
 }

@@ -12,7 +12,8 @@ namespace EsdPlugin.Training;
 /// concept and k in [0, T); sample x_t by k DDIM steps with guidance from fresh noise; map k to a training
 /// timestep t in [k/T*1000, (k+1)/T*1000) (or the timestep x_t was sampled to); c is the concept in one of the prompt
 /// templates; with the frozen original compute e0 = eps(x_t, "", t) and
-/// ep = eps(x_t, c, t); train eps_theta(x_t, c, t) towards e0 - eta (ep - e0) with MSE and Adam.
+/// ep = eps(x_t, c, t); train eps_theta(x_t, c, t) towards e0 - eta (ep - e0) with MSE and Adam. With concepts to
+/// keep (<see cref="EsdSettings.Preserve"/>), one of them is also drawn and its prediction held to the frozen one's.
 /// Whatever happens, the live parameters end as they began: the trained values come back as a result.
 /// </summary>
 internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
@@ -47,6 +48,8 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             var templates = ConceptPrompts.Validate(s.PromptTemplates);
             var conditions = s.Concepts.Select(c => ConceptPrompts.For(c, templates)
                 .Select(prompt => model.TextEncoder.Encode([prompt])).ToList()).ToList();
+            var kept = s.Preserve.Select(c => ConceptPrompts.For(c, templates)
+                .Select(prompt => model.TextEncoder.Encode([prompt])).ToList()).ToList();
             var timesteps = model.Schedule.DdimTimesteps(s.DdimSteps);
             long[] latentShape = [s.BatchSize, .. model.LatentShape];
             float loss = float.NaN;
@@ -56,7 +59,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
                 for (int i = start; i < s.Iterations; i++)
                 {
                     cancel.ThrowIfCancellationRequested();
-                    loss = Iteration(s, i, trained, originals, optimizer, uncond, conditions, timesteps, latentShape, cancel);
+                    loss = Iteration(s, i, originals, optimizer, uncond, conditions, kept, timesteps, latentShape, cancel);
                     int done = i + 1;
                     if (checkpoint is not null && done % CheckpointEvery == 0 && done < s.Iterations)
                         checkpoint.Save(done, runKey, trained, optimizer);
@@ -67,7 +70,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             }
             finally
             {
-                foreach (var c in conditions.SelectMany(x => x)) c.Dispose();
+                foreach (var c in conditions.Concat(kept).SelectMany(x => x)) c.Dispose();
             }
 
             var result = new Dictionary<string, Tensor>();
@@ -89,9 +92,8 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         }
     }
 
-    private float Iteration(EsdSettings s, int iteration, List<(string Name, TorchSharp.Modules.Parameter Parameter)> trained,
-        FrozenOriginals originals, optim.Optimizer optimizer, Tensor uncond, List<List<Tensor>> conditions, long[] timesteps,
-        long[] latentShape, CancellationToken cancel)
+    private float Iteration(EsdSettings s, int iteration, FrozenOriginals originals, optim.Optimizer optimizer, Tensor uncond,
+        List<List<Tensor>> conditions, List<List<Tensor>> kept, long[] timesteps, long[] latentShape, CancellationToken cancel)
     {
         using var scope = NewDisposeScope();
         // Seeded per iteration: a resumed run draws exactly what the uninterrupted run would have.
@@ -99,39 +101,72 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         long drawSeed = s.Seed * 1_000_003L + iteration;
         var rng = new Random(unchecked((int)drawSeed));
         using var generator = new Generator((ulong)drawSeed);
-        var prompts = conditions[rng.Next(conditions.Count)];
-        // Only drawn when there is a choice, so that single-template runs keep the draws they always had.
-        var cond = prompts.Count == 1 ? prompts[0] : prompts[rng.Next(prompts.Count)];
+        var cond = Draw(conditions, rng);
         int k = rng.Next(s.DdimSteps);
         int tLow = (int)Math.Round((double)k / s.DdimSteps * 1000), tHigh = (int)Math.Round((double)(k + 1) / s.DdimSteps * 1000);
         long t = s.MatchedTimesteps ? timesteps[k] : rng.Next(tLow, Math.Max(tLow + 1, tHigh));
+        var tt = full([latentShape[0]], t, int64, model.Device);
 
-        var noise = randn(latentShape, float32, CPU, generator: generator).to(model.Dtype, model.Device);
-        long b = latentShape[0];
-        var conds = cond.expand(b, -1, -1);                  // [B, 77, D]
-        var context = cat([uncond.expand(b, -1, -1), conds]); // [2B, 77, D]
-        Tensor xt;
-        model.Unet.eval();
-        if (s.XtFrom == XtSource.Frozen)
-            using (originals.AsTeacher()) xt = PartialDdimSampler.Sample(model.Unet, model.Schedule, timesteps, noise, context, s.StartGuidance, k, cancel);
-        else
-            xt = PartialDdimSampler.Sample(model.Unet, model.Schedule, timesteps, noise, context, s.StartGuidance, k, cancel);
-
-        var tt = full([b], t, int64, model.Device);
+        var xt = SampleXt(s, originals, uncond, cond, k, timesteps, latentShape, generator, s.XtFrom, cancel);
         Tensor target;
         using (no_grad())
         using (originals.AsTeacher())
         {
-            var both = model.Unet.forward(cat([xt, xt]), full([2 * b], t, int64, model.Device), context).chunk(2);
+            var both = model.Unet.forward(cat([xt, xt]), cat([tt, tt]), Context(uncond, cond, latentShape[0])).chunk(2);
             var (e0, ep) = (both[0], both[1]);
             target = (e0 - s.Eta * (ep - e0)).detach();
         }
-        var en = model.Unet.forward(xt, tt, conds);
-        var loss = nn.functional.mse_loss(en.to(float32), target.to(float32));
+        // Drawn after the erasure's draws, so that a run without kept concepts draws what it always did. All the
+        // frozen model's work comes before the trained model's: the teacher swap writes into the parameters.
+        Tensor? keptXt = null, keptCond = null, original = null;
+        if (kept.Count > 0)
+        {
+            var keep = Draw(kept, rng);
+            keptXt = SampleXt(s, originals, uncond, keep, k, timesteps, latentShape, generator, XtSource.Frozen, cancel);
+            keptCond = keep.expand(latentShape[0], -1, -1);
+            using (no_grad())
+            using (originals.AsTeacher())
+                original = model.Unet.forward(keptXt, tt, keptCond).detach();
+        }
+        var erasedCond = cond.expand(latentShape[0], -1, -1);
+        Tensor loss;
+        if (keptXt is null)
+            loss = Mse(model.Unet.forward(xt, tt, erasedCond), target);
+        else
+        {
+            // One forward for both halves: [erased; kept]
+            var predictions = model.Unet.forward(cat([xt, keptXt]), cat([tt, tt]), cat([erasedCond, keptCond!])).chunk(2);
+            loss = Mse(predictions[0], target) + s.PreserveWeight * Mse(predictions[1], original!);
+        }
         optimizer.zero_grad();
         loss.backward();
         optimizer.step();
         return loss.item<float>();
+    }
+
+    /// <summary>A concept, then (when there is a choice, so single-template runs keep their draws) one of its prompts.</summary>
+    private static Tensor Draw(List<List<Tensor>> prompts, Random rng)
+    {
+        var concept = prompts[rng.Next(prompts.Count)];
+        return concept.Count == 1 ? concept[0] : concept[rng.Next(concept.Count)];
+    }
+
+    private static Tensor Context(Tensor uncond, Tensor cond, long batch) =>
+        cat([uncond.expand(batch, -1, -1), cond.expand(batch, -1, -1)]); // [2B, 77, D]
+
+    private static Tensor Mse(Tensor prediction, Tensor target) => nn.functional.mse_loss(prediction.to(float32), target.to(float32));
+
+    /// <summary>x_t: k guided DDIM steps from fresh noise, by the model <paramref name="from"/> names. [B, 4, h, w]</summary>
+    private Tensor SampleXt(EsdSettings s, FrozenOriginals originals, Tensor uncond, Tensor cond, int k, long[] timesteps,
+        long[] latentShape, Generator generator, XtSource from, CancellationToken cancel)
+    {
+        var noise = randn(latentShape, float32, CPU, generator: generator).to(model.Dtype, model.Device);
+        var context = Context(uncond, cond, latentShape[0]);
+        model.Unet.eval();
+        if (from != XtSource.Frozen)
+            return PartialDdimSampler.Sample(model.Unet, model.Schedule, timesteps, noise, context, s.StartGuidance, k, cancel);
+        using (originals.AsTeacher())
+            return PartialDdimSampler.Sample(model.Unet, model.Schedule, timesteps, noise, context, s.StartGuidance, k, cancel);
     }
 
     /// <summary>Identifies a run (settings and base) so that --resume only continues the same run.</summary>

@@ -37,6 +37,8 @@ internal static class EraseVerb
             new OptionSpec("xt-from", "trained or frozen (default: the model's)"),
             new OptionSpec("batch-size", "x_t samples per iteration (default: the model's)"),
             new OptionSpec("prompt-templates", "prompts the concept is trained under, {} for the concept, comma-separated (default: the model's)"),
+            new OptionSpec("preserve", "concepts to keep as they were, comma-separated, or none (default: the model's)"),
+            new OptionSpec("preserve-weight", "weight of the retain term (default: the model's)"),
             new OptionSpec("images-per-prompt", "K images per prompt for the report", "20"),
             new OptionSpec("out", "folder for the report, grids and a copy of the delta", "erase-report"),
             new OptionSpec("device", "cpu, cuda, cuda:N or auto"),
@@ -58,7 +60,7 @@ internal static class EraseVerb
         var concepts = args.Require("concepts");
 
         var erase = new Dictionary<string, string> { ["concepts"] = concepts, ["seed"] = args.Require("seed") };
-        foreach (var passed in new[] { "method", "iterations", "learning-rate", "timestep-mapping", "eta", "start-guidance", "xt-from", "prompt-templates", "batch-size" })
+        foreach (var passed in new[] { "method", "iterations", "learning-rate", "timestep-mapping", "eta", "start-guidance", "xt-from", "prompt-templates", "batch-size", "preserve", "preserve-weight" })
             if (args.Get(passed) is { } value) erase[passed] = value;
         var result = await Run(host, "esd.erase-concept", erase, cancel);
         var delta = result.Files.Single();

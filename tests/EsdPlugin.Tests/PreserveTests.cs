@@ -1,0 +1,85 @@
+using EsdPlugin.Commands;
+using EsdPlugin.Deltas;
+using EsdPlugin.Training;
+using Host.Abstractions;
+using static TorchSharp.torch;
+
+namespace EsdPlugin.Tests;
+
+/// <summary>The optional retain term: concepts to keep as the original draws them.</summary>
+public class PreserveTests
+{
+    private static string FolderWith(string json)
+    {
+        var folder = Directory.CreateTempSubdirectory("esd-preserve-").FullName;
+        File.WriteAllText(Path.Combine(folder, EsdDefaults.FileName), json);
+        return folder;
+    }
+
+    [Fact]
+    public void DefaultsNameConceptsToKeepAndTheErasedOnesAreLeftOut()
+    {
+        var s = EsdDefaults.For(FolderWith("""{"preserve": ["circle", "Star", "square"], "preserve_weight": 2.5}"""), ["star"]);
+        Assert.Equal(["circle", "square"], s.Preserve);
+        Assert.Equal(2.5, s.PreserveWeight);
+        Assert.Equal("""["circle","square"]""", s.ToMetadata()["preserve"]);
+        Assert.Empty(EsdDefaults.For(Directory.CreateTempSubdirectory("esd-preserve-").FullName, ["star"]).Preserve); // plain ESD without a file
+    }
+
+    [Theory]
+    [InlineData("""{"preserve": "circle"}""", "'preserve' must be a list of strings")]
+    [InlineData("""{"preserve": [1]}""", "'preserve' must be a list of strings")]
+    [InlineData("""{"per_method": {"esd-u": {"preserve": {}}}}""", "'per_method.esd-u.preserve'")]
+    [InlineData("""{"preserve_weight": "high"}""", "'preserve_weight'")]
+    public void ABadPreserveFieldIsRefused(string json, string expected)
+    {
+        var folder = FolderWith(json);
+        var e = Assert.Throws<InvalidDataException>(() => EsdDefaults.For(folder, ["cat"], EsdMethod.EsdU));
+        Assert.Contains(Path.Combine(folder, EsdDefaults.FileName), e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public async Task KeptConceptsMoveLessAndAreRecorded()
+    {
+        // The bundled model: its words mean something, so keeping one and erasing another is not a contradiction.
+        using var h = new Harness(Path.Combine(Paths.Root, "models", "tiny-shapes"));
+        var before = await h.UnetBytes();
+        Dictionary<string, string> Args(string preserve, string name) => new()
+        {
+            ["concepts"] = "star", ["method"] = "esd-u", ["iterations"] = "40", ["seed"] = "3",
+            ["preserve"] = preserve, ["preserve-weight"] = "4", ["name"] = name,
+        };
+        var plain = (await h.Run(EraseConceptCommand.Create(h.Services), Args("none", "plain"))).Files.Single();
+        var kept = (await h.Run(EraseConceptCommand.Create(h.Services), Args("diamond,star", "kept"))).Files.Single();
+        Assert.Equal(before, await h.UnetBytes());
+
+        var meta = DeltaFile.Inspect(h.Context.TensorFiles, kept).Metadata;
+        Assert.Equal("""["diamond"]""", meta["preserve"]); // the erased concept is never kept
+        Assert.Equal("4", meta["preserve_weight"]);
+        Assert.Equal("[]", DeltaFile.Inspect(h.Context.TensorFiles, plain).Metadata["preserve"]);
+
+        double plainKept = await Drift(h, plain, "a diamond"), keptKept = await Drift(h, kept, "a diamond");
+        double plainErased = await Drift(h, plain, "a star"), keptErased = await Drift(h, kept, "a star");
+        Assert.True(keptKept < 0.75 * plainKept, $"diamond moved {keptKept:E3} with the retain term, {plainKept:E3} without");
+        Assert.True(keptErased > 0.5 * plainErased, $"star moved {keptErased:E3} with the retain term, {plainErased:E3} without: the erasure should still act");
+    }
+
+    /// <summary>Mean squared change of the U-Net's prediction for <paramref name="prompt"/> when the delta is loaded.</summary>
+    private static async Task<double> Drift(Harness h, string delta, string prompt)
+    {
+        using var lease = await h.Cache.AcquireAsync(LeaseMode.Exclusive);
+        var m = lease.Model;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var generator = new Generator(7);
+        var x = randn([4, .. m.LatentShape], generator: generator);
+        var t = tensor(new long[] { 100, 300, 600, 900 });
+        var c = m.TextEncoder.Encode([prompt]).expand(4, -1, -1);
+        var original = m.Unet.forward(x, t, c);
+        DeltaLoader.Load(m, h.Context.TensorFiles, DeltaFile.Inspect(h.Context.TensorFiles, delta));
+        var edited = m.Unet.forward(x, t, c);
+        m.Patches.Restore();
+        return (edited - original).pow(2).mean().item<float>();
+    }
+}
