@@ -7,7 +7,8 @@ namespace EsdPlugin.Tests;
 /// <summary>Per-model defaults (esd_defaults.json) and concept prompt templates.</summary>
 public class DefaultsTests
 {
-    private static string FolderWith(string json)
+    /// <summary>A temporary model folder whose esd_defaults.json is <paramref name="json"/>.</summary>
+    internal static string FolderWith(string json)
     {
         var folder = Directory.CreateTempSubdirectory("esd-defaults-").FullName;
         File.WriteAllText(Path.Combine(folder, EsdDefaults.FileName), json);

@@ -9,17 +9,10 @@ namespace EsdPlugin.Tests;
 /// <summary>The optional retain term: concepts to keep as the original draws them.</summary>
 public class PreserveTests
 {
-    private static string FolderWith(string json)
-    {
-        var folder = Directory.CreateTempSubdirectory("esd-preserve-").FullName;
-        File.WriteAllText(Path.Combine(folder, EsdDefaults.FileName), json);
-        return folder;
-    }
-
     [Fact]
     public void DefaultsNameConceptsToKeepAndTheErasedOnesAreLeftOut()
     {
-        var s = EsdDefaults.For(FolderWith("""{"preserve": ["circle", "Star", "square"], "preserve_weight": 2.5}"""), ["star"]);
+        var s = EsdDefaults.For(DefaultsTests.FolderWith("""{"preserve": ["circle", "Star", "square"], "preserve_weight": 2.5}"""), ["star"]);
         Assert.Equal(["circle", "square"], s.Preserve);
         Assert.Equal(2.5, s.PreserveWeight);
         Assert.Equal("""["circle","square"]""", s.ToMetadata()["preserve"]);
@@ -33,7 +26,7 @@ public class PreserveTests
     [InlineData("""{"preserve_weight": "high"}""", "'preserve_weight'")]
     public void ABadPreserveFieldIsRefused(string json, string expected)
     {
-        var folder = FolderWith(json);
+        var folder = DefaultsTests.FolderWith(json);
         var e = Assert.Throws<InvalidDataException>(() => EsdDefaults.For(folder, ["cat"], EsdMethod.EsdU));
         Assert.Contains(Path.Combine(folder, EsdDefaults.FileName), e.Message);
         Assert.Contains(expected, e.Message);

@@ -81,22 +81,18 @@ internal static class EsdDefaults
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: field '{prefix}method': {e.Message}"); }
     }
 
-    private static IReadOnlyList<string> ReadStrings(string path, string field, JsonNode node)
+    /// <summary>A JSON list of strings; <paramref name="what"/> completes the error ("a list of strings ...").</summary>
+    private static IReadOnlyList<string> ReadStrings(string path, string field, JsonNode node, string what = "")
     {
         try { return (node as JsonArray ?? throw new FormatException()).Select(n => n!.GetValue<string>()).ToList(); }
         catch (Exception e) when (e is FormatException or InvalidOperationException or NullReferenceException)
-        { throw new InvalidDataException($"{path}: field '{field}' must be a list of strings"); }
+        { throw new InvalidDataException($"{path}: field '{field}' must be a list of strings{what}"); }
     }
 
     private static IReadOnlyList<string> ReadTemplates(string path, string prefix, JsonNode node)
     {
-        try
-        {
-            var list = (node as JsonArray ?? throw new FormatException()).Select(n => n!.GetValue<string>()).ToList();
-            return ConceptPrompts.Validate(list);
-        }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or NullReferenceException)
-        { throw new InvalidDataException($"{path}: field '{prefix}prompt_templates' must be a list of strings each containing {{}}"); }
+        var templates = ReadStrings(path, prefix + "prompt_templates", node, " each containing {}");
+        try { return ConceptPrompts.Validate(templates); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: field '{prefix}prompt_templates': {e.Message}"); }
     }
 }
