@@ -34,11 +34,14 @@ public class LeaseStressTests
         int mixed = 0, basic = 0, patched = 0;
         using var stop = new CancellationTokenSource(duration);
 
-        var generations = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        // Dedicated threads with blocking waits, not pool tasks: on a loaded two-core runner two busy
+        // generation loops can hold every pool thread for seconds, and a swap loop that never starts
+        // proves nothing.
+        var generations = Enumerable.Range(0, 2).Select(_ => StartThread(() =>
         {
             while (!stop.IsCancellationRequested)
             {
-                IModelLease? lease = useLeases ? await cache.AcquireAsync(LeaseMode.Shared) : null;
+                IModelLease? lease = useLeases ? cache.AcquireAsync(LeaseMode.Shared).GetAwaiter().GetResult() : null;
                 try
                 {
                     using var output = unet.Run(input);
@@ -54,13 +57,13 @@ public class LeaseStressTests
             }
         })).ToArray();
 
-        var swaps = Task.Run(async () =>
+        var swaps = StartThread(() =>
         {
             while (!stop.IsCancellationRequested)
             {
-                using (useLeases ? await cache.AcquireAsync(LeaseMode.Exclusive) : null)
+                using (useLeases ? cache.AcquireAsync(LeaseMode.Exclusive).GetAwaiter().GetResult() : null)
                     model.Patches.Apply(patch, "patch");
-                using (useLeases ? await cache.AcquireAsync(LeaseMode.Exclusive) : null)
+                using (useLeases ? cache.AcquireAsync(LeaseMode.Exclusive).GetAwaiter().GetResult() : null)
                     model.Patches.Restore();
             }
         });
@@ -68,6 +71,18 @@ public class LeaseStressTests
         await Task.WhenAll([.. generations, swaps]);
         foreach (var t in patch.Values) t.Dispose();
         return new Outcome(basic, patched, mixed);
+    }
+
+    private static Task StartThread(Action body)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try { body(); done.SetResult(); }
+            catch (Exception e) { done.SetException(e); }
+        }) { IsBackground = true };
+        thread.Start();
+        return done.Task;
     }
 
     [Fact]
