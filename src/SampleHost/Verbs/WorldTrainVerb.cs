@@ -16,6 +16,7 @@ internal static class WorldTrainVerb
             new OptionSpec("vae-steps", "autoencoder training steps", new VaeStage.Options().Steps.ToString()),
             new OptionSpec("diffusion-steps", "U-Net and text encoder training steps", new DiffusionStage.Options().Steps.ToString()),
             new OptionSpec("dataset", "scenes encoded for the diffusion stage", new DiffusionStage.Options().DatasetSize.ToString()),
+            new OptionSpec("min-snr-gamma", "weight each diffusion sample by min(SNR, gamma) / SNR; 0 for plain MSE", new DiffusionStage.Options().MinSnrGamma.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new OptionSpec("classifier-steps", "classifier training steps", new World.Classifier.ClassifierTrainer.Options().Steps.ToString()),
             new OptionSpec("seed", "seed", "1"),
             new OptionSpec("resume", "continue interrupted stages from their checkpoints", IsFlag: true),
@@ -29,6 +30,7 @@ internal static class WorldTrainVerb
                 VaeSteps = args.Int("vae-steps", 1, 10_000_000),
                 DiffusionSteps = args.Int("diffusion-steps", 1, 10_000_000),
                 DiffusionDataset = args.Int("dataset", 1, 10_000_000),
+                MinSnrGamma = NonNegative(args.Double("min-snr-gamma"), "min-snr-gamma"),
                 ClassifierSteps = args.Int("classifier-steps", 1, 10_000_000),
                 Seed = args.Int("seed"),
                 Resume = args.Flag("resume"),
@@ -39,4 +41,7 @@ internal static class WorldTrainVerb
             return Task.FromResult(0);
         },
     };
+
+    private static double NonNegative(double value, string name) =>
+        value >= 0 && double.IsFinite(value) ? value : throw new UsageException($"--{name} must be 0 or more, got {value}");
 }

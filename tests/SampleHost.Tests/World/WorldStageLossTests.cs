@@ -45,6 +45,20 @@ public class WorldStageLossTests
     }
 
     [Fact]
+    public void MinSnrWeightingScalesEachSampleByMinSnrOverSnr()
+    {
+        // Two samples: alpha-bar 0.99 (SNR 99, nearly clean) and 0.2 (SNR 0.25, noisy); errors 1 and 2 everywhere.
+        using var a = TorchSharp.torch.tensor(new[] { 0.99f, 0.2f }).view(2, 1, 1, 1);
+        using var noise = TorchSharp.torch.zeros(2, 4, 8, 8);
+        using var predicted = TorchSharp.torch.cat([TorchSharp.torch.ones(1, 4, 8, 8), TorchSharp.torch.full(1, 4, 8, 8, 2f)]);
+        using var weighted = DiffusionStage.MinSnrLoss(predicted, noise, a, gamma: 5);
+        Assert.Equal((1 * 5.0 / 99 + 4 * 1.0) / 2, weighted.item<float>(), 5);
+        // A gamma above every SNR weights nothing down: plain MSE.
+        using var plain = DiffusionStage.MinSnrLoss(predicted, noise, a, gamma: 1000);
+        Assert.Equal(2.5, plain.item<float>(), 5);
+    }
+
+    [Fact]
     public void ClassifierLossFalls()
     {
         var losses = new List<float>();

@@ -15,7 +15,8 @@ namespace SampleHost.World.Training;
 /// </summary>
 internal static class DiffusionStage
 {
-    public sealed record Options(int Steps = 7000, int BatchSize = 64, int DatasetSize = 30000, double LearningRate = 6e-4, int Seed = 2, int CheckpointEvery = 500, int ReportEvery = 25);
+    public sealed record Options(int Steps = 7000, int BatchSize = 64, int DatasetSize = 30000, double LearningRate = 6e-4, int Seed = 2, int CheckpointEvery = 500, int ReportEvery = 25,
+        double MinSnrGamma = 0);
 
     public static void Train(UNet2DConditionModel unet, ClipTextModel text, ClipTokenizer tokenizer, AutoencoderKL vae, double scalingFactor,
         Options o, string checkpointFolder, bool resume, Action<TrainingReport>? progress, CancellationToken cancel)
@@ -50,7 +51,9 @@ internal static class DiffusionStage
             var a = alphas.index_select(0, t).view(-1, 1, 1, 1);
             var xt = a.sqrt() * x0 + (1 - a).sqrt() * noise;
             var emb = text.forward(tokenizer.EncodeBatch(captions));
-            var loss = nn.functional.mse_loss(unet.forward(xt, t, emb), noise);
+            var loss = o.MinSnrGamma > 0
+                ? MinSnrLoss(unet.forward(xt, t, emb), noise, a, o.MinSnrGamma)
+                : nn.functional.mse_loss(unet.forward(xt, t, emb), noise);
             optimizer.zero_grad();
             loss.backward();
             nn.utils.clip_grad_norm_(parameters, 1.0);
@@ -63,6 +66,20 @@ internal static class DiffusionStage
         unet.eval();
         text.eval();
         checkpoint.Delete();
+    }
+
+    /// <summary>
+    /// Min-SNR-gamma weighting (Hang et al., 2023) for epsilon prediction: each sample's squared error times
+    /// min(SNR, gamma) / SNR, SNR = a / (1 - a). Nearly clean timesteps, which only polish detail, stop
+    /// dominating the gradient, and the noisy ones, where the layout and the shape are decided, get more of it.
+    /// </summary>
+    /// <param name="a">alpha-bar of each sample's timestep, [B, 1, 1, 1].</param>
+    internal static Tensor MinSnrLoss(Tensor predicted, Tensor noise, Tensor a, double gamma)
+    {
+        var snr = (a / (1 - a)).flatten();
+        var weight = snr.clamp(max: gamma) / snr;
+        var perSample = (predicted - noise).square().mean([1, 2, 3]);
+        return (perSample * weight).mean();
     }
 
     /// <summary>Renders the training scenes and encodes them once: scaled latents [N, 4, 8, 8].</summary>

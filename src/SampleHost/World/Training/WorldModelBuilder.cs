@@ -21,6 +21,7 @@ internal sealed class WorldModelBuilder(string folder, Action<string> log, Cance
     public int VaeSteps { get; init; } = new VaeStage.Options().Steps;
     public int DiffusionSteps { get; init; } = new DiffusionStage.Options().Steps;
     public int DiffusionDataset { get; init; } = new DiffusionStage.Options().DatasetSize;
+    public double MinSnrGamma { get; init; } = new DiffusionStage.Options().MinSnrGamma;
     public int ClassifierSteps { get; init; } = new ClassifierTrainer.Options().Steps;
     public int Seed { get; init; } = 1;
     public bool Resume { get; init; }
@@ -76,7 +77,7 @@ internal sealed class WorldModelBuilder(string folder, Action<string> log, Cance
         using var text = new ClipTextModel(ClipTextConfig.Parse(textConfigJson.ToString(), "bundled text encoder config"));
         using var unet = new UNet2DConditionModel(UNetConfig.Parse(WorldModelConfigs.Unet().ToString(), "bundled unet config"));
         DiffusionStage.Train(unet, text, tokenizer, vae, vaeConfig.ScalingFactor,
-            new DiffusionStage.Options(Steps: DiffusionSteps, DatasetSize: DiffusionDataset, Seed: Seed + 1), Path(".training", "diffusion"), Resume, r => log(r.ToString()), cancel);
+            new DiffusionStage.Options(Steps: DiffusionSteps, DatasetSize: DiffusionDataset, Seed: Seed + 1, MinSnrGamma: MinSnrGamma), Path(".training", "diffusion"), Resume, r => log(r.ToString()), cancel);
         WorldModelConfigs.WriteJson(Path("text_encoder", "config.json"), textConfigJson);
         SafetensorsWriter.Write(Path("text_encoder", "model.safetensors"), text.state_dict(), new Dictionary<string, string> { ["format"] = "pt" });
         WorldModelConfigs.WriteJson(Path("unet", "config.json"), WorldModelConfigs.Unet());
