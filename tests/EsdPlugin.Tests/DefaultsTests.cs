@@ -34,6 +34,16 @@ public class DefaultsTests
         Assert.DoesNotContain("star", s.Preserve);
     }
 
+    [Fact]
+    public void DefaultIterationsArePerConcept()
+    {
+        var folder = FolderWith("""{"method": "esd-u", "iterations": 300, "per_method": {"esd-x": {"iterations": 1500}}}""");
+        Assert.Equal(300, EsdDefaults.For(folder, ["star"]).Iterations);
+        Assert.Equal(600, EsdDefaults.For(folder, ["star", "striped"]).Iterations);
+        Assert.Equal(3000, EsdDefaults.For(folder, ["star", "striped"], EsdMethod.EsdX).Iterations);
+        Assert.Equal(3000, EsdDefaults.For(Directory.CreateTempSubdirectory("esd-defaults-").FullName, ["cat", "dog", "car"]).Iterations);
+    }
+
     [Theory]
     [InlineData("""{"prompt_templates": ["a cat"]}""", "must contain {} exactly once")]
     [InlineData("""{"prompt_templates": ["{} {}"]}""", "must contain {} exactly once")]

@@ -23,7 +23,7 @@ internal static class EraseConceptCommand
         [
             new CommandParameter { Name = "concepts", Kind = ParameterKind.TextList, Required = true, Description = "concept(s) to erase, comma-separated (one drawn per iteration)" },
             new CommandParameter { Name = "method", Kind = ParameterKind.Choice, Choices = EsdMethods.Names, Description = "which weights to train (default: the model's)" },
-            new CommandParameter { Name = "iterations", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 1_000_000, Description = "training iterations" },
+            new CommandParameter { Name = "iterations", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 1_000_000, Description = "training iterations, in all (default: the model's per concept, times the concepts)" },
             new CommandParameter { Name = "learning-rate", Kind = ParameterKind.Number, Minimum = 0, Maximum = 1, Description = "Adam learning rate" },
             new CommandParameter { Name = "eta", Kind = ParameterKind.Number, Minimum = 0, Maximum = 100, Description = "negative guidance strength (the paper's eta; the authors' later scripts' 2.0 is 1.0 here)" },
             new CommandParameter { Name = "start-guidance", Kind = ParameterKind.Number, Minimum = 0, Maximum = 100, Description = "guidance scale when sampling x_t" },

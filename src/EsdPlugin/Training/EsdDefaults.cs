@@ -8,6 +8,9 @@ namespace EsdPlugin.Training;
 /// defaults for Stable Diffusion 1.x (ESD-x, 1000 iterations, lr 1e-5, eta 1, start guidance 3, 50 DDIM steps).
 /// The file's top-level fields apply to every method; <c>per_method</c> holds fields that apply only when that
 /// method is the one trained (ESD-x trains far fewer weights than ESD-u and wants another learning rate).
+/// Default iterations are per concept: a run draws one concept per iteration, so a blocklist of N concepts
+/// gets N times a single erase's iterations, and each concept as many draws as it would get alone. An
+/// iteration count the user gives is the run's total.
 /// </summary>
 internal static class EsdDefaults
 {
@@ -18,6 +21,12 @@ internal static class EsdDefaults
     /// <paramref name="method"/> (null: the file's method); errors name the file and field.
     /// </summary>
     public static EsdSettings For(string modelFolder, IReadOnlyList<string> concepts, EsdMethod? method = null)
+    {
+        var perConcept = PerConcept(modelFolder, concepts, method);
+        return perConcept with { Iterations = checked(perConcept.Iterations * Math.Max(1, concepts.Count)) };
+    }
+
+    private static EsdSettings PerConcept(string modelFolder, IReadOnlyList<string> concepts, EsdMethod? method)
     {
         var paper = new EsdSettings { Concepts = concepts };
         var path = Path.Combine(modelFolder, FileName);

@@ -28,7 +28,7 @@ internal static class EraseVerb
             new OptionSpec("concepts", "concept(s) to erase, comma-separated", Required: true),
             new OptionSpec("model", "model folder with prompts/ and classifier/", "models/tiny-shapes"),
             new OptionSpec("method", "ESD method (default: the model's esd_defaults.json)"),
-            new OptionSpec("iterations", "training iterations (default: the model's)"),
+            new OptionSpec("iterations", "training iterations, in all (default: the model's per concept, times the concepts)"),
             new OptionSpec("seed", "training and evaluation seed", "0"),
             new OptionSpec("learning-rate", "Adam learning rate (default: the model's)"),
             new OptionSpec("timestep-mapping", "paper or matched (default: the model's)"),
