@@ -51,9 +51,8 @@ internal static class DiffusionStage
             var a = alphas.index_select(0, t).view(-1, 1, 1, 1);
             var xt = a.sqrt() * x0 + (1 - a).sqrt() * noise;
             var emb = text.forward(tokenizer.EncodeBatch(captions));
-            var loss = o.MinSnrGamma > 0
-                ? MinSnrLoss(unet.forward(xt, t, emb), noise, a, o.MinSnrGamma)
-                : nn.functional.mse_loss(unet.forward(xt, t, emb), noise);
+            var predicted = unet.forward(xt, t, emb);
+            var loss = o.MinSnrGamma > 0 ? MinSnrLoss(predicted, noise, a, o.MinSnrGamma) : nn.functional.mse_loss(predicted, noise);
             optimizer.zero_grad();
             loss.backward();
             nn.utils.clip_grad_norm_(parameters, 1.0);
