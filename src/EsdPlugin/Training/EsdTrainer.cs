@@ -46,10 +46,11 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             using var uncond = model.TextEncoder.Encode([""]);
             // [concept][template] -> (1, tokens, hidden) text embeddings
             var templates = ConceptPrompts.Validate(s.PromptTemplates);
-            var conditions = s.Concepts.Select(c => ConceptPrompts.For(c, templates)
+            // Per concept, its prompts' encodings.
+            List<List<Tensor>> Encode(IEnumerable<string> concepts) => concepts.Select(c => ConceptPrompts.For(c, templates)
                 .Select(prompt => model.TextEncoder.Encode([prompt])).ToList()).ToList();
-            var kept = s.Preserve.Select(c => ConceptPrompts.For(c, templates)
-                .Select(prompt => model.TextEncoder.Encode([prompt])).ToList()).ToList();
+            var conditions = Encode(s.Concepts);
+            var kept = Encode(s.Preserve);
             var timesteps = model.Schedule.DdimTimesteps(s.DdimSteps);
             long[] latentShape = [s.BatchSize, .. model.LatentShape];
             float loss = float.NaN;

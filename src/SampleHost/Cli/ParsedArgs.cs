@@ -43,10 +43,13 @@ internal sealed class ParsedArgs(Verb verb, IReadOnlyDictionary<string, string> 
             : throw new UsageException($"--{name} expects a whole number, got '{text}'");
     }
 
-    public double Double(string name)
+    public double Double(string name, double? min = null, double? max = null)
     {
         var text = Require(name);
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
-            : throw new UsageException($"--{name} expects a number, got '{text}'");
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+            throw new UsageException($"--{name} expects a number, got '{text}'");
+        if (v < min || v > max || (double.IsNaN(v) && (min is not null || max is not null)))
+            throw new UsageException($"--{name} must be {(max is null ? $"at least {min}" : min is null ? $"at most {max}" : $"between {min} and {max}")}, got {text}");
+        return v;
     }
 }

@@ -30,7 +30,7 @@ internal static class WorldTrainVerb
                 VaeSteps = args.Int("vae-steps", 1, 10_000_000),
                 DiffusionSteps = args.Int("diffusion-steps", 1, 10_000_000),
                 DiffusionDataset = args.Int("dataset", 1, 10_000_000),
-                MinSnrGamma = NonNegative(args.Double("min-snr-gamma"), "min-snr-gamma"),
+                MinSnrGamma = args.Double("min-snr-gamma", min: 0),
                 ClassifierSteps = args.Int("classifier-steps", 1, 10_000_000),
                 Seed = args.Int("seed"),
                 Resume = args.Flag("resume"),
@@ -41,7 +41,4 @@ internal static class WorldTrainVerb
             return Task.FromResult(0);
         },
     };
-
-    private static double NonNegative(double value, string name) =>
-        value >= 0 && double.IsFinite(value) ? value : throw new UsageException($"--{name} must be 0 or more, got {value}");
 }
