@@ -10,7 +10,7 @@ namespace EsdPlugin.Tests;
 /// ESD on the bundled model with its shipped defaults, judged by its classifier with its shipped prompts (a
 /// the issue's K = 20 on the shape prompts; the other prompt files and the style figures are in the issue note and
 /// come from `studio erase`). The shipped defaults keep the rest of the world's words (the retain term); the floor,
-/// a little below what the run gives on the machine that tuned it (stars 100% -> 10%, others +2.9 points, worst -10):
+/// a little below what the run gives on the machine that tuned it (stars 100% -> 0%, others -4.3 points on average, worst -15):
 /// stars fall from at least 80% to at most 20%, the other shapes lose at most 10 points on average and none more
 /// than 25.
 /// </summary>
