@@ -21,6 +21,18 @@ public class WorldTrainingTests
     }
 
     [Fact]
+    public void TheSameSeedTrainsTheSameWeights()
+    {
+        using var a = new TempFolder();
+        using var b = new TempFolder();
+        foreach (var folder in new[] { a.Path, b.Path })
+            new WorldModelBuilder(folder, _ => { }, default) { VaeSteps = 2, DiffusionSteps = 2, DiffusionDataset = 64 }
+                .Run(["tokenizer", "vae", "diffusion"]);
+        foreach (var file in new[] { "vae/diffusion_pytorch_model.safetensors", "unet/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors" })
+            Assert.True(File.ReadAllBytes(Path.Combine(a.Path, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(b.Path, file))), $"{file} differs between two runs with seed 1");
+    }
+
+    [Fact]
     public void AnInterruptedStageResumesFromItsCheckpoint()
     {
         using var tmp = new TempFolder();

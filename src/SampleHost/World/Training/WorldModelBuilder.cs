@@ -58,6 +58,9 @@ internal sealed class WorldModelBuilder(string folder, Action<string> log, Cance
     private void Vae()
     {
         var config = VaeConfig.Parse(WorldModelConfigs.Vae(1.0).ToString(), "bundled vae config");
+        // Seeded before the modules are built: their initial weights come from the global generator, which
+        // TorchSharp seeds differently in each process.
+        manual_seed(Seed);
         using var vae = new AutoencoderKL(config);
         var scale = VaeStage.Train(vae, new VaeStage.Options(Steps: VaeSteps, Seed: Seed), Path(".training", "vae"), Resume, r => log(r.ToString()), cancel);
         WorldModelConfigs.WriteJson(Path("vae", "config.json"), WorldModelConfigs.Vae(Math.Round(scale, 5)));
@@ -74,6 +77,7 @@ internal sealed class WorldModelBuilder(string folder, Action<string> log, Cance
         foreach (var p in vae.parameters()) p.requires_grad = false;
 
         var textConfigJson = WorldModelConfigs.TextEncoder(tokenizer.VocabSize);
+        manual_seed(Seed + 1);
         using var text = new ClipTextModel(ClipTextConfig.Parse(textConfigJson.ToString(), "bundled text encoder config"));
         using var unet = new UNet2DConditionModel(UNetConfig.Parse(WorldModelConfigs.Unet().ToString(), "bundled unet config"));
         DiffusionStage.Train(unet, text, tokenizer, vae, vaeConfig.ScalingFactor,
