@@ -58,11 +58,12 @@ internal sealed class WorldModelBuilder(string folder, Action<string> log, Cance
     private void Vae()
     {
         var config = VaeConfig.Parse(WorldModelConfigs.Vae(1.0).ToString(), "bundled vae config");
+        var options = new VaeStage.Options(Steps: VaeSteps, Seed: Seed);
         // Seeded before the modules are built: their initial weights come from the global generator, which
         // TorchSharp seeds differently in each process.
-        manual_seed(Seed);
+        manual_seed(options.Seed);
         using var vae = new AutoencoderKL(config);
-        var scale = VaeStage.Train(vae, new VaeStage.Options(Steps: VaeSteps, Seed: Seed), Path(".training", "vae"), Resume, r => log(r.ToString()), cancel);
+        var scale = VaeStage.Train(vae, options, Path(".training", "vae"), Resume, r => log(r.ToString()), cancel);
         WorldModelConfigs.WriteJson(Path("vae", "config.json"), WorldModelConfigs.Vae(Math.Round(scale, 5)));
         SafetensorsWriter.Write(Path("vae", "diffusion_pytorch_model.safetensors"), vae.state_dict(), new Dictionary<string, string> { ["format"] = "pt" });
         log($"vae: scaling_factor {scale:F5}");
@@ -77,11 +78,11 @@ internal sealed class WorldModelBuilder(string folder, Action<string> log, Cance
         foreach (var p in vae.parameters()) p.requires_grad = false;
 
         var textConfigJson = WorldModelConfigs.TextEncoder(tokenizer.VocabSize);
-        manual_seed(Seed + 1);
+        var options = new DiffusionStage.Options(Steps: DiffusionSteps, DatasetSize: DiffusionDataset, Seed: Seed + 1, MinSnrGamma: MinSnrGamma);
+        manual_seed(options.Seed);
         using var text = new ClipTextModel(ClipTextConfig.Parse(textConfigJson.ToString(), "bundled text encoder config"));
         using var unet = new UNet2DConditionModel(UNetConfig.Parse(WorldModelConfigs.Unet().ToString(), "bundled unet config"));
-        DiffusionStage.Train(unet, text, tokenizer, vae, vaeConfig.ScalingFactor,
-            new DiffusionStage.Options(Steps: DiffusionSteps, DatasetSize: DiffusionDataset, Seed: Seed + 1, MinSnrGamma: MinSnrGamma), Path(".training", "diffusion"), Resume, r => log(r.ToString()), cancel);
+        DiffusionStage.Train(unet, text, tokenizer, vae, vaeConfig.ScalingFactor, options, Path(".training", "diffusion"), Resume, r => log(r.ToString()), cancel);
         WorldModelConfigs.WriteJson(Path("text_encoder", "config.json"), textConfigJson);
         SafetensorsWriter.Write(Path("text_encoder", "model.safetensors"), text.state_dict(), new Dictionary<string, string> { ["format"] = "pt" });
         WorldModelConfigs.WriteJson(Path("unet", "config.json"), WorldModelConfigs.Unet());
