@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 //   dotnet run -c Release --project bench/EngineBench -- unet-forward [--config PATH] [--latent N] [--batch N] [--runs N]
 //   dotnet run -c Release --project bench/EngineBench -- load-vs-read [--gb G] [--file PATH]
 //   dotnet run -c Release --project bench/EngineBench -- image-time [--model models/tiny-shapes] [--runs 5]
+//   dotnet run -c Release --project bench/EngineBench -- scalar-race [--mode implicit|held|quiet] [--adds N]
 // Any case takes --threads N (torch intra-op threads; default: one per core).
 return EngineBench.Cli.Run(args);
 
@@ -18,7 +19,7 @@ namespace EngineBench
         {
             if (args.Length == 0 || args[0] is "-h" or "--help")
             {
-                Console.WriteLine("cases: unet-forward [--config PATH] [--latent N] [--runs N] | load-vs-read [--gb G] [--file PATH] | image-time [--model DIR] [--runs N]");
+                Console.WriteLine("cases: unet-forward [--config PATH] [--latent N] [--runs N] | load-vs-read [--gb G] [--file PATH] | image-time [--model DIR] [--runs N] | scalar-race [--mode implicit|held|quiet] [--adds N]");
                 return args.Length == 0 ? 2 : 0;
             }
             var options = ParseOptions(args.Skip(1).ToArray());
@@ -32,8 +33,10 @@ namespace EngineBench
                     return LoadVsRead.Run(options);
                 case "image-time":
                     return ImageTime.Run(options);
+                case "scalar-race":
+                    return ScalarRace.Run(options);
                 default:
-                    Console.Error.WriteLine($"unknown case '{args[0]}' (known: unet-forward, load-vs-read, image-time)");
+                    Console.Error.WriteLine($"unknown case '{args[0]}' (known: unet-forward, load-vs-read, image-time, scalar-race)");
                     return 2;
             }
         }

@@ -62,7 +62,7 @@ public class WorldStageLossTests
     public void ClassifierLossFalls()
     {
         var losses = new List<float>();
-        using var model = ClassifierTrainer.Train(new ClassifierTrainer.Options(Steps: 300, BatchSize: 16), new Collect(losses));
+        using var model = ClassifierTrainer.Train(new ClassifierTrainer.Options(Steps: 300, BatchSize: 16), p => losses.Add(p.Loss));
         AssertFalls("classifier", losses, 0.8);
     }
 
@@ -78,10 +78,5 @@ public class WorldStageLossTests
         var shipped = ClipTokenizer.FromFolder(Path.Combine(Shipped, "tokenizer"));
         foreach (var word in WorldInventory.Shapes.Concat(WorldInventory.Colors).Concat(WorldInventory.Styles))
             Assert.Equal([word + "</w>"], shipped.Tokens(word));
-    }
-
-    private sealed class Collect(List<float> losses) : IProgress<(int Step, float Loss)>
-    {
-        public void Report((int Step, float Loss) value) => losses.Add(value.Loss);
     }
 }

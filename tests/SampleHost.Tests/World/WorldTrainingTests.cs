@@ -9,15 +9,19 @@ public class WorldTrainingTests
     public void TinyTrainingRunWritesALoadableFolderAndResumes()
     {
         using var tmp = new TempFolder();
-        var log = new List<string>();
-        new WorldModelBuilder(tmp.Path, log.Add, default) { VaeSteps = 4, DiffusionSteps = 4, DiffusionDataset = 64, ClassifierSteps = 2 }
-            .Run(["tokenizer", "vae", "diffusion"]);
+        var log = new List<(string Line, int Thread)>();
+        new WorldModelBuilder(tmp.Path, l => log.Add((l, Environment.CurrentManagedThreadId)), default) { VaeSteps = 4, DiffusionSteps = 4, DiffusionDataset = 64, ClassifierSteps = 2 }
+            .Run(["tokenizer", "vae", "diffusion", "classifier"]);
         using var model = SampleHost.Engine.StableDiffusion.StableDiffusionModel.Load(tmp.Path, TorchSharp.torch.CPU, TorchSharp.torch.ScalarType.Float32);
         Assert.All(model.Reports, r => Assert.True(r.IsClean, r.Describe()));
         Assert.Equal(8, model.ImageSize / model.VaeScale);
 
         Assert.False(Directory.Exists(Path.Combine(tmp.Path, ".training", "vae"))); // finished stages leave no checkpoint
-        Assert.Contains(log, l => l.StartsWith("vae: scaling_factor", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Line.StartsWith("vae: scaling_factor", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Line.StartsWith("classifier step 2/2", StringComparison.Ordinal));
+        // Every stage reports on the training thread: a report handled on another thread allocates there, and a GC it
+        // starts mid LibTorch call can finalize a Scalar LibTorch is still reading (see EngineBench scalar-race).
+        Assert.All(log, l => Assert.True(l.Thread == Environment.CurrentManagedThreadId, $"'{l.Line}' was reported on thread {l.Thread}, not the training thread"));
     }
 
     [Fact]

@@ -9,7 +9,15 @@ internal static class ClassifierTrainer
 {
     public sealed record Options(int ImageSize = 32, int Width = 32, int Steps = 600, int BatchSize = 128, double LearningRate = 2e-3, int Seed = 1);
 
-    public static WorldClassifier Train(Options o, IProgress<(int Step, float Loss)>? progress = null, CancellationToken cancel = default)
+    /// <remarks>
+    /// <paramref name="progress"/> is called on the training thread, like the other stages' reports. It must not be
+    /// an <see cref="IProgress{T}"/> that posts to the thread pool: a managed allocation on another thread can start
+    /// a GC while this thread is inside a LibTorch call, and TorchSharp's implicitly converted Scalars (BatchNorm's
+    /// <c>num_batches_tracked.add_(1)</c> among them) are then finalized while LibTorch still reads them. That is how
+    /// one full <c>world train</c> died here ("Expected false to be true ... toLong at c10/core/Scalar.h");
+    /// <c>EngineBench scalar-race</c> reproduces it.
+    /// </remarks>
+    public static WorldClassifier Train(Options o, Action<(int Step, float Loss)>? progress = null, CancellationToken cancel = default)
     {
         torch.manual_seed(o.Seed);
         var rng = new Random(o.Seed);
@@ -30,7 +38,7 @@ internal static class ClassifierTrainer
             loss.backward();
             optimizer.step();
             schedule.step();
-            if (step % 50 == 0 || step == o.Steps) progress?.Report((step, loss.item<float>()));
+            if (step % 50 == 0 || step == o.Steps) progress?.Invoke((step, loss.item<float>()));
         }
         model.eval();
         return model;

@@ -96,7 +96,7 @@ internal sealed class WorldModelBuilder(string folder, Action<string> log, Cance
     private void ClassifierStage()
     {
         var options = new ClassifierTrainer.Options(Steps: ClassifierSteps, Seed: Seed + 2);
-        using var model = ClassifierTrainer.Train(options, new Progress<(int Step, float Loss)>(p => log($"classifier step {p.Step}/{options.Steps} loss {p.Loss:F4}")), cancel);
+        using var model = ClassifierTrainer.Train(options, p => log($"classifier step {p.Step}/{options.Steps} loss {p.Loss:F4}"), cancel);
         var accuracy = ClassifierTrainer.Accuracy(model, options.ImageSize, 2000, Seed + 99);
         log("classifier accuracy on 2000 fresh images: " + string.Join(", ", accuracy.Select(kv => $"{kv.Key} {kv.Value:P2}")));
         ClassifierFiles.Save(model, options.ImageSize, options.Width, Path(ClassifierFiles.FolderName));
