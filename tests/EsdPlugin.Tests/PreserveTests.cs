@@ -36,7 +36,7 @@ public class PreserveTests
     public async Task KeptConceptsMoveLessAndAreRecorded()
     {
         // The bundled model: its words mean something, so keeping one and erasing another is not a contradiction.
-        // Measured here (seed 3): diamond moves 0.10x as much with the retain term; star 8.6x as much as diamond.
+        // Measured on the previous bundled weights (seed 3): diamond moves 0.10x as much with the retain term; star 8.6x as much as diamond.
         // At 40 iterations the ratios swung with the seed (0.4-0.8x), so the run is long enough to show the effect.
         using var h = new Harness(Path.Combine(Paths.Root, "models", "tiny-shapes"));
         var before = await h.UnetBytes();
