@@ -26,16 +26,16 @@ internal static class ScalarRace
         }
         long adds = long.Parse(options.GetValueOrDefault("adds", "3000000"));
         var stop = false;
-        var allocator = new Thread(() =>
-        {
-            var sink = new List<byte[]>();
-            while (!Volatile.Read(ref stop))
+        if (mode != "quiet")
+            new Thread(() =>
             {
-                for (int i = 0; i < 1000; i++) sink.Add(new byte[256]);
-                if (sink.Count > 20_000) sink.Clear();
-            }
-        }) { IsBackground = true };
-        if (mode != "quiet") allocator.Start();
+                var sink = new List<byte[]>();
+                while (!Volatile.Read(ref stop))
+                {
+                    for (int i = 0; i < 1000; i++) sink.Add(new byte[256]);
+                    if (sink.Count > 20_000) sink.Clear();
+                }
+            }) { IsBackground = true }.Start();
 
         using var counter = zeros(1, dtype: ScalarType.Int64);
         using Scalar one = 1;

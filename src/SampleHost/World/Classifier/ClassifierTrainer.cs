@@ -10,12 +10,9 @@ internal static class ClassifierTrainer
     public sealed record Options(int ImageSize = 32, int Width = 32, int Steps = 600, int BatchSize = 128, double LearningRate = 2e-3, int Seed = 1);
 
     /// <remarks>
-    /// <paramref name="progress"/> is called on the training thread, like the other stages' reports; it must not hand
-    /// the report to another thread (a <see cref="Progress{T}"/> posts it to the thread pool): a managed allocation
-    /// on another thread can start a GC while this thread is inside a LibTorch call, and TorchSharp's implicitly converted Scalars (BatchNorm's
-    /// <c>num_batches_tracked.add_(1)</c> among them) are then finalized while LibTorch still reads them. That is how
-    /// one full <c>world train</c> died here ("Expected false to be true ... toLong at c10/core/Scalar.h");
-    /// <c>EngineBench scalar-race</c> reproduces it.
+    /// <paramref name="progress"/> runs on the training thread, as the other stages' reports do: a report handed to
+    /// another thread (as <see cref="Progress{T}"/> does) can start a GC there mid LibTorch call and free a Scalar
+    /// LibTorch is reading (see EngineBench's ScalarRace).
     /// </remarks>
     public static WorldClassifier Train(Options o, Action<(int Step, float Loss)>? progress = null, CancellationToken cancel = default)
     {
