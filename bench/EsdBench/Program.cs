@@ -6,15 +6,18 @@ using SampleHost.Engine.Safetensors;
 // ESD benchmarks. Usage:
 //   dotnet run -c Release --project bench/EsdBench -- memory [--config PATH] [--method esd-x] [--iterations 3] [--latent 8]
 //   dotnet run -c Release --project bench/EsdBench -- erase-time [--model models/tiny-shapes] [--concepts star]
-if (args.Length == 0 || args[0] is not ("memory" or "erase-time"))
+//   dotnet run -c Release --project bench/EsdBench -- pairing [--model alpha] [--pairing paper|matched] [--ddim-steps 50] [--iterations 200]
+if (args.Length == 0 || args[0] is not ("memory" or "erase-time" or "pairing"))
 {
     Console.Error.WriteLine("usage: memory [--config PATH] [--method esd-x] [--iterations 3] [--latent 8] [--ddim-steps 2]\n" +
-                            "       erase-time [--model DIR] [--concepts a,b]");
+                            "       erase-time [--model DIR] [--concepts a,b]\n" +
+                            "       pairing [--model DIR] [--pairing paper|matched] [--ddim-steps 50] [--iterations 200]");
     return 2;
 }
 var options = new Dictionary<string, string>();
 for (int i = 1; i + 1 < args.Length; i += 2) options[args[i].TrimStart('-')] = args[i + 1];
 if (args[0] == "erase-time") return EraseTime.Run(options);
+if (args[0] == "pairing") return Pairing.Run(options);
 string config = options.GetValueOrDefault("config") ?? Sd15Config();
 var method = EsdMethods.Parse(options.GetValueOrDefault("method") ?? "esd-x");
 int iterations = int.Parse(options.GetValueOrDefault("iterations") ?? "3");

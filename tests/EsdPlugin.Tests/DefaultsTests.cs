@@ -19,7 +19,7 @@ public class DefaultsTests
     public void WithoutAFileTheDefaultsAreThePapers()
     {
         var s = EsdDefaults.For(Directory.CreateTempSubdirectory("esd-defaults-").FullName, ["cat"]);
-        Assert.Equal((EsdMethod.EsdX, 1000, 1e-5, 1.0, 3.0, 50, XtSource.Trained, false), (s.Method, s.Iterations, s.LearningRate, s.Eta, s.StartGuidance, s.DdimSteps, s.XtFrom, s.MatchedTimesteps));
+        Assert.Equal((EsdMethod.EsdX, 1000, 1e-5, 1.0, 3.0, 50, XtSource.Trained, TimestepPairing.Paper), (s.Method, s.Iterations, s.LearningRate, s.Eta, s.StartGuidance, s.DdimSteps, s.XtFrom, s.Pairing));
         Assert.Equal(["{}"], s.PromptTemplates);
     }
 
@@ -28,7 +28,7 @@ public class DefaultsTests
     {
         var s = EsdDefaults.For(Path.Combine(Paths.Root, "models", "tiny-shapes"), ["star"]);
         Assert.Equal(EsdMethod.EsdU, s.Method);
-        Assert.True(s.MatchedTimesteps);
+        Assert.Equal(TimestepPairing.Matched, s.Pairing);
         Assert.All(s.PromptTemplates, t => Assert.Contains("{}", t));
         Assert.Equal(17, s.Preserve.Count); // the world's 18 words but the erased one
         Assert.DoesNotContain("star", s.Preserve);

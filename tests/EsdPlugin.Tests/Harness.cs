@@ -35,10 +35,10 @@ internal sealed class Harness : IDisposable
     public PluginContext Context { get; }
     public EsdServices Services { get; }
 
-    public Harness(string? model = null)
+    public Harness(string? model = null, ScalarType dtype = ScalarType.Float32)
     {
         Cache = new ModelCache(StudioModel.Load);
-        Cache.Select(model ?? Paths.Alpha, CPU, ScalarType.Float32);
+        Cache.Select(model ?? Paths.Alpha, CPU, dtype);
         Context = new PluginContext("esd", Path.Combine(DataFolder, "plugins", "esd"), NullLoggerFactory.Instance,
             new PluginCommandStaging("esd"), Cache, Projects);
         Services = new EsdServices(Context);

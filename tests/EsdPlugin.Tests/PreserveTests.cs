@@ -81,7 +81,7 @@ public class PreserveTests
         {
             using var generator = new Generator(7);
             var noise = randn([4, .. m.LatentShape], generator: generator);
-            states.Add((PartialDdimSampler.Sample(m.Unet, m.Schedule, timesteps, noise, context, 7.5, k, default), full([4], timesteps[k], int64)));
+            states.Add((PartialDdimSampler.Sample(m.Unet, m.Schedule, timesteps, noise, context, 7.5, 0, k, default), full([4], timesteps[k], int64)));
         }
         var original = states.Select(s => m.Unet.forward(s.X, s.T, c)).ToList();
         DeltaLoader.Load(m, h.Context.TensorFiles, DeltaFile.Inspect(h.Context.TensorFiles, delta));

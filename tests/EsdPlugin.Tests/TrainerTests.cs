@@ -41,27 +41,88 @@ public class TrainerTests
     [InlineData("esd-x")]
     [InlineData("esd-x-strict")]
     [InlineData("esd-u")]
+    [InlineData("esd-u-compvis")]
+    [InlineData("esd-u-2025")]
     [InlineData("selfattn")]
     [InlineData("esd-all")]
-    public async Task MethodsSelectTheirLinearAndConvWeights(string method)
+    [InlineData("esd-full-compvis")]
+    public async Task MethodsSelectTheirWeights(string method)
     {
         using var h = new Harness();
         using var lease = await h.Cache.AcquireAsync(LeaseMode.Shared);
-        var names = TrainableParameters.Select(lease.Model.Unet, EsdMethods.Parse(method)).Select(t => t.Name).ToList();
+        var unet = lease.Model.Unet;
+        var names = TrainableParameters.Select(unet, EsdMethods.Parse(method)).Select(t => t.Name).ToList();
+        var all = unet.named_parameters().Select(p => p.name).ToList();
         Assert.NotEmpty(names);
-        Assert.DoesNotContain(names, n => n.Contains("norm", StringComparison.Ordinal)); // norms are never trained
+        Assert.Equal(names.Count, names.Distinct().Count());
+        bool IsNorm(string n) => n.Contains("norm", StringComparison.Ordinal);
+        // Ours and the 2025 scripts' train Linear/Conv2d only; the original code's sets include the norms.
+        if (method is "esd-u-compvis" or "esd-full-compvis") Assert.Contains(names, IsNorm);
+        else Assert.DoesNotContain(names, IsNorm);
         switch (method)
         {
             case "esd-x": Assert.All(names, n => Assert.Contains("attn2", n)); Assert.Contains(names, n => n.Contains("attn2.to_out.0")); break;
             case "esd-x-strict": Assert.All(names, n => Assert.Matches(@"attn2\.to_[kv]\.weight$", n)); break;
-            case "esd-u":
-                Assert.DoesNotContain(names, n => n.Contains("attn2") || n.StartsWith("time_embedding") || n.StartsWith("conv_out"));
+            case "esd-u" or "esd-u-compvis":
+                Assert.DoesNotContain(names, n => n.Contains("attn2") || n.StartsWith("time_embedding") || n.StartsWith("conv_out") || n.StartsWith("conv_norm_out"));
                 Assert.Contains(names, n => n.Contains("time_emb_proj"));  // the resnets' time projections are trained
                 Assert.Contains(names, n => n.Contains("attn1"));
+                Assert.Contains("conv_in.weight", names);
+                if (method == "esd-u-compvis")  // the original noxattn: every parameter its three rules do not exclude
+                    Assert.Equal(all.Where(n => !n.Contains("attn2") && !n.StartsWith("time_embedding.") && !n.StartsWith("conv_out.") && !n.StartsWith("conv_norm_out.")).Order(), names.Order());
+                break;
+            case "esd-u-2025":
+                Assert.DoesNotContain(names, n => n.Contains("attn2"));
+                Assert.Contains(names, n => n.StartsWith("time_embedding.")); Assert.Contains("conv_out.weight", names);
                 break;
             case "selfattn": Assert.All(names, n => Assert.Contains("attn1", n)); break;
             case "esd-all": Assert.Contains(names, n => n.StartsWith("conv_out")); Assert.Contains(names, n => n.StartsWith("time_embedding")); break;
+            case "esd-full-compvis": Assert.Equal(all.Order(), names.Order()); break;
         }
+    }
+
+    [Theory]
+    [InlineData("xattn", "esd-x")]
+    [InlineData("noxattn", "esd-u-compvis")]
+    [InlineData("full", "esd-full-compvis")]
+    [InlineData("ESD-U", "esd-u")]
+    public void TheOriginalCodesNamesAreAliases(string name, string canonical)
+    {
+        Assert.Equal(canonical, EsdMethods.Parse(name).Name());
+        Assert.Contains(name.ToLowerInvariant(), EsdMethods.Accepted);
+    }
+
+    [Fact]
+    public async Task EraseFromIsRecordedAndEqualsPlainEsdWhenFromIsTheConcept()
+    {
+        using var h = new Harness();
+        var command = EraseConceptCommand.Create(h.Services);
+        var plain = Assert.Single((await h.Run(command, Quick("cat"))).Files);
+        var same = Quick("cat"); same["erase-from"] = "cat"; same["name"] = "cat-from-cat";
+        var other = Quick("cat"); other["erase-from"] = "a dog"; other["name"] = "cat-from-dog";
+        var fromSelf = Assert.Single((await h.Run(command, same)).Files);
+        var fromDog = Assert.Single((await h.Run(command, other)).Files);
+
+        Assert.False(DeltaFile.Inspect(h.Context.TensorFiles, plain).Metadata.ContainsKey("erase_from"));
+        Assert.Equal("a dog", DeltaFile.Inspect(h.Context.TensorFiles, fromDog).Metadata["erase_from"]);
+        using var lease = await h.Cache.AcquireAsync(LeaseMode.Shared);
+        var live = lease.Model.Unet.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        double Distance(string a, string b)
+        {
+            using var ta = h.Context.TensorFiles.Read(a);
+            using var tb = h.Context.TensorFiles.Read(b);
+            double diff = 0, norm = 0;
+            foreach (var (name, t) in ta.Tensors)
+            {
+                diff += (t - tb.Tensors[name]).pow(2).sum().item<float>();
+                norm += (t - live[name]).pow(2).sum().item<float>();
+            }
+            return Math.Sqrt(diff / norm); // relative to the plain run's update
+        }
+        // From the concept itself the target ep - (eta + 1)(ep - e0) is plain ESD's e0 - eta (ep - e0): the same run
+        // up to rounding. From another concept, x_t, the trained prediction and the target all change.
+        Assert.True(Distance(plain, fromSelf) < 0.05, $"erase-from the concept itself moved {Distance(plain, fromSelf):F3} away from plain ESD");
+        Assert.True(Distance(plain, fromDog) > 0.3, $"erase-from another concept stayed within {Distance(plain, fromDog):F3} of plain ESD");
     }
 
     [Fact]

@@ -22,7 +22,7 @@ internal static class ApplyBlocklistCommand
         Parameters =
         [
             new CommandParameter { Name = "train-missing", Kind = ParameterKind.Flag, Default = false, Description = "train a delta for the blocklist when the store has none" },
-            new CommandParameter { Name = "method", Kind = ParameterKind.Choice, Choices = Training.EsdMethods.Names, Description = "method when training (default: the model's)" },
+            new CommandParameter { Name = "method", Kind = ParameterKind.Choice, Choices = Training.EsdMethods.Accepted, Description = "method when training (default: the model's)" },
             new CommandParameter { Name = "iterations", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 1_000_000, Description = "iterations when training, in all (default: the model's per concept, times the blocked concepts)" },
             new CommandParameter { Name = "seed", Kind = ParameterKind.Integer, Default = 0L, Description = "seed when training" },
         ],

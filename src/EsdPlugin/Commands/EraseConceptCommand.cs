@@ -22,14 +22,15 @@ internal static class EraseConceptCommand
         Parameters =
         [
             new CommandParameter { Name = "concepts", Kind = ParameterKind.TextList, Required = true, Description = "concept(s) to erase, comma-separated (one drawn per iteration)" },
-            new CommandParameter { Name = "method", Kind = ParameterKind.Choice, Choices = EsdMethods.Names, Description = "which weights to train (default: the model's)" },
+            new CommandParameter { Name = "method", Kind = ParameterKind.Choice, Choices = EsdMethods.Accepted, Description = "which weights to train (default: the model's): " + EsdMethods.Help },
             new CommandParameter { Name = "iterations", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 1_000_000, Description = "training iterations, in all (default: the model's per concept, times the concepts)" },
             new CommandParameter { Name = "learning-rate", Kind = ParameterKind.Number, Minimum = 0, Maximum = 1, Description = "Adam learning rate" },
             new CommandParameter { Name = "eta", Kind = ParameterKind.Number, Minimum = 0, Maximum = 100, Description = "negative guidance strength (the paper's eta; the authors' later scripts' 2.0 is 1.0 here)" },
             new CommandParameter { Name = "start-guidance", Kind = ParameterKind.Number, Minimum = 0, Maximum = 100, Description = "guidance scale when sampling x_t" },
             new CommandParameter { Name = "ddim-steps", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 1000, Description = "DDIM steps of the x_t trajectory" },
             new CommandParameter { Name = "xt-from", Kind = ParameterKind.Choice, Choices = XtSources.Names, Description = "which model samples x_t (trained: the paper)" },
-            new CommandParameter { Name = "timestep-mapping", Kind = ParameterKind.Choice, Choices = ["paper", "matched"], Description = "k to training timestep: the authors' mapping, or the timestep x_t was sampled to" },
+            new CommandParameter { Name = "timestep-mapping", Kind = ParameterKind.Choice, Choices = TimestepPairings.Names, Description = "how x_t and t are paired: paper (the original code: its 49-step schedule run to step k from the clean end, t drawn in [k/T, (k+1)/T)·1000) or matched (the 2025 scripts: k steps from the noise, t the timestep x_t stopped at)" },
+            new CommandParameter { Name = "erase-from", Kind = ParameterKind.Text, Description = "the 2025 scripts' option: x_t and the trained prediction are conditioned on this concept, the target is ep_from - (eta + 1)(ep - e0)" },
             new CommandParameter { Name = "prompt-templates", Kind = ParameterKind.TextList, Description = "prompts the concept is trained under, {} standing for it, comma-separated (default: the model's, else the bare concept)" },
             new CommandParameter { Name = "batch-size", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 256, Description = "x_t samples per iteration (the paper: 1)" },
             new CommandParameter { Name = "preserve", Kind = ParameterKind.TextList, Description = "concepts to keep as they were, comma-separated; a retain term added to ESD (default: the model's; none: plain ESD)" },
@@ -108,7 +109,8 @@ internal static class EraseConceptCommand
             XtFrom = inv.Arguments.GetValueOrDefault("xt-from") is string x ? XtSources.Parse(x) : d.XtFrom,
             Seed = inv.Arguments.GetValueOrDefault("seed") is long seed ? seed : d.Seed,
             BatchSize = inv.Arguments.GetValueOrDefault("batch-size") is long b ? (int)b : d.BatchSize,
-            MatchedTimesteps = inv.Arguments.GetValueOrDefault("timestep-mapping") is string tm ? tm == "matched" : d.MatchedTimesteps,
+            Pairing = inv.Arguments.GetValueOrDefault("timestep-mapping") is string tm ? TimestepPairings.Parse(tm) : d.Pairing,
+            EraseFrom = inv.Arguments.GetValueOrDefault("erase-from") is string from && ConceptNames.Normalize(from) is { Length: > 0 } f ? f : d.EraseFrom,
             PromptTemplates = inv.Arguments.GetValueOrDefault("prompt-templates") is IReadOnlyList<string> pt ? pt : d.PromptTemplates,
             Preserve = inv.Arguments.GetValueOrDefault("preserve") is IReadOnlyList<string> keep
                 ? (keep is ["none"] ? [] : keep.Select(ConceptNames.Normalize).Distinct().ToList()) : d.Preserve,

@@ -40,13 +40,22 @@ internal static class EsdDefaults
         if (o["per_method"] is { } perMethod)
         {
             if (perMethod is not JsonObject byName) throw new InvalidDataException($"{path}: field 'per_method' must be an object keyed by method name");
-            foreach (var (name, _) in byName)
-                if (!EsdMethods.Names.Contains(name)) throw new InvalidDataException($"{path}: field 'per_method' names unknown method '{name}' (known: {string.Join(", ", EsdMethods.Names)})");
-            if (byName[settings.Method.Name()] is { } fields)
+            JsonNode? chosenFields = null;
+            string chosenKey = settings.Method.Name();
+            foreach (var (name, fields) in byName)
             {
-                if (fields is not JsonObject overrides || overrides.ContainsKey("method"))
-                    throw new InvalidDataException($"{path}: field 'per_method.{settings.Method.Name()}' must be an object of settings other than 'method'");
-                settings = Apply(path, $"per_method.{settings.Method.Name()}.", overrides, settings);
+                EsdMethod keyed;
+                try { keyed = EsdMethods.Parse(name); }
+                catch (ArgumentException) { throw new InvalidDataException($"{path}: field 'per_method' names unknown method '{name}' (known: {string.Join(", ", EsdMethods.Accepted)})"); }
+                if (keyed != settings.Method) continue;
+                if (chosenFields is not null) throw new InvalidDataException($"{path}: field 'per_method' names method {chosenKey} twice ('{name}')");
+                (chosenFields, chosenKey) = (fields, name);
+            }
+            if (chosenFields is { } fieldsNode)
+            {
+                if (fieldsNode is not JsonObject overrides || overrides.ContainsKey("method"))
+                    throw new InvalidDataException($"{path}: field 'per_method.{chosenKey}' must be an object of settings other than 'method'");
+                settings = Apply(path, $"per_method.{chosenKey}.", overrides, settings);
             }
         }
         return settings;
@@ -80,7 +89,7 @@ internal static class EsdDefaults
                 StartGuidance = Get("start_guidance", current.StartGuidance),
                 DdimSteps = Get("ddim_steps", current.DdimSteps),
                 BatchSize = Get("batch_size", current.BatchSize),
-                MatchedTimesteps = Choice("timestep_mapping", "paper", "matched") is { } tm ? tm == "matched" : current.MatchedTimesteps,
+                Pairing = Choice("timestep_mapping", [.. TimestepPairings.Names]) is { } tm ? TimestepPairings.Parse(tm) : current.Pairing,
                 XtFrom = Choice("xt_from", [.. XtSources.Names]) is { } x ? XtSources.Parse(x) : current.XtFrom,
                 PromptTemplates = o["prompt_templates"] is { } templates ? ReadTemplates(path, prefix, templates) : current.PromptTemplates,
                 Preserve = o["preserve"] is { } preserve ? ReadStrings(path, prefix + "preserve", preserve) : current.Preserve,

@@ -9,6 +9,8 @@ internal sealed class EsdResult(Dictionary<string, Tensor> trained, string baseF
     public string BaseFingerprint { get; } = baseFingerprint;
     public float FinalLoss { get; } = finalLoss;
     public int Iterations { get; } = iterations;
+    /// <summary>fp16 steps skipped because their scaled gradients overflowed (0 otherwise).</summary>
+    public int SkippedSteps { get; init; }
 
     public void Dispose()
     {

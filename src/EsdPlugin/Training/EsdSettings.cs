@@ -19,12 +19,14 @@ internal sealed record EsdSettings
     public int DdimSteps { get; init; } = 50;
     public XtSource XtFrom { get; init; } = XtSource.Trained;
 
+    /// <summary>How x_t and the training timestep are paired (see <see cref="TimestepPairing"/>); the original code's by default.</summary>
+    public TimestepPairing Pairing { get; init; } = TimestepPairing.Paper;
+
     /// <summary>
-    /// How the DDIM step count k maps to the training timestep. "paper": t drawn from [k/T*1000, (k+1)/T*1000),
-    /// as the authors' code does (x_t then carries the noise of timestep ~1000 - k/T*1000); "matched": t is the
-    /// timestep x_t was actually sampled to.
+    /// The 2025 scripts' <c>--erase_from</c>: when set, x_t is sampled and the trained prediction taken under this concept
+    /// (in the drawn template), and the target is <c>ep_from - (Eta + 1)(ep - e0)</c>; null: the concept itself (plain ESD).
     /// </summary>
-    public bool MatchedTimesteps { get; init; }
+    public string? EraseFrom { get; init; }
     public long Seed { get; init; }
 
     /// <summary>
@@ -56,22 +58,28 @@ internal sealed record EsdSettings
     public double PreserveWeight { get; init; } = 1.0;
 
     /// <summary>Hyper-parameters as strings, for a delta file's metadata.</summary>
-    public Dictionary<string, string> ToMetadata() => new()
+    public Dictionary<string, string> ToMetadata()
     {
-        ["method"] = Method.Name(),
-        ["iterations"] = Iterations.ToString(CultureInfo.InvariantCulture),
-        ["learning_rate"] = LearningRate.ToString("R", CultureInfo.InvariantCulture),
-        ["eta"] = Eta.ToString("R", CultureInfo.InvariantCulture),
-        ["start_guidance"] = StartGuidance.ToString("R", CultureInfo.InvariantCulture),
-        ["ddim_steps"] = DdimSteps.ToString(CultureInfo.InvariantCulture),
-        ["xt_from"] = XtFrom.Name(),
-        ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
-        ["timestep_mapping"] = MatchedTimesteps ? "matched" : "paper",
-        ["batch_size"] = BatchSize.ToString(CultureInfo.InvariantCulture),
-        ["prompt_templates"] = JsonList(PromptTemplates),
-        ["preserve"] = JsonList(Preserve),
-        ["preserve_weight"] = PreserveWeight.ToString("R", CultureInfo.InvariantCulture),
-    };
+        var m = new Dictionary<string, string>
+        {
+            ["method"] = Method.Name(),
+            ["iterations"] = Iterations.ToString(CultureInfo.InvariantCulture),
+            ["learning_rate"] = LearningRate.ToString("R", CultureInfo.InvariantCulture),
+            ["eta"] = Eta.ToString("R", CultureInfo.InvariantCulture),
+            ["start_guidance"] = StartGuidance.ToString("R", CultureInfo.InvariantCulture),
+            ["ddim_steps"] = DdimSteps.ToString(CultureInfo.InvariantCulture),
+            ["xt_from"] = XtFrom.Name(),
+            ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
+            ["timestep_mapping"] = Pairing.Name(),
+            ["batch_size"] = BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["prompt_templates"] = JsonList(PromptTemplates),
+            ["preserve"] = JsonList(Preserve),
+            ["preserve_weight"] = PreserveWeight.ToString("R", CultureInfo.InvariantCulture),
+        };
+        // Only when set, so that plain runs keep their run keys (and checkpoints) from before the option existed.
+        if (EraseFrom is not null) m["erase_from"] = EraseFrom;
+        return m;
+    }
 
     private static string JsonList(IEnumerable<string> items) =>
         new JsonArray(items.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()).ToJsonString();

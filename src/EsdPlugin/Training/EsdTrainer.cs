@@ -9,8 +9,8 @@ namespace EsdPlugin.Training;
 
 /// <summary>
 /// ESD fine-tuning (Gandikota et al., ICCV 2023) of a leased model's U-Net in place. Per iteration: draw a
-/// concept and k in [0, T); sample x_t by k DDIM steps with guidance from fresh noise; map k to a training
-/// timestep t in [k/T*1000, (k+1)/T*1000) (or the timestep x_t was sampled to); c is the concept in one of the prompt
+/// concept and k in [0, T); sample x_t with guided DDIM steps from fresh noise and pair it with a training timestep t
+/// (<see cref="TimestepPairing"/>: the original code's, or the 2025 scripts'); c is the concept in one of the prompt
 /// templates; with the frozen original compute e0 = eps(x_t, "", t) and
 /// ep = eps(x_t, c, t); train eps_theta(x_t, c, t) towards e0 - eta (ep - e0) with MSE and Adam. With concepts to
 /// keep (<see cref="EsdSettings.Preserve"/>), one of them is also drawn and its prediction held to the frozen one's.
@@ -39,18 +39,18 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         try
         {
             foreach (var (_, p) in trained) p.requires_grad = true;
-            using var optimizer = optim.Adam(trained.Select(t => t.Parameter), lr: s.LearningRate);
+            using var masters = new MasterWeights(trained);
+            using var optimizer = optim.Adam(masters.Masters.Select(t => t.Parameter), lr: s.LearningRate);
             int start = 0;
-            if (resume && checkpoint?.Load(runKey, trained, optimizer) is { } reached) start = reached;
+            if (resume && checkpoint?.Load(runKey, masters, optimizer) is { } reached) start = reached;
 
             using var uncond = model.TextEncoder.Encode([""]);
-            // [concept][template] -> (1, tokens, hidden) text embeddings
             var templates = ConceptPrompts.Validate(s.PromptTemplates);
-            // Per concept, its prompts' encodings.
+            // Per concept, its prompts' encodings: [concept][template] -> (1, tokens, hidden).
             List<List<Tensor>> Encode(IEnumerable<string> concepts) => concepts.Select(c => ConceptPrompts.For(c, templates)
                 .Select(prompt => model.TextEncoder.Encode([prompt])).ToList()).ToList();
-            var conditions = Encode(s.Concepts);
-            var kept = Encode(s.Preserve);
+            var prompts = new Prompts(uncond, Encode(s.Concepts), Encode(s.Preserve),
+                s.EraseFrom is { } from ? Encode([from])[0] : null);
             var timesteps = model.Schedule.DdimTimesteps(s.DdimSteps);
             long[] latentShape = [s.BatchSize, .. model.LatentShape];
             float loss = float.NaN;
@@ -60,25 +60,25 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
                 for (int i = start; i < s.Iterations; i++)
                 {
                     cancel.ThrowIfCancellationRequested();
-                    loss = Iteration(s, i, originals, optimizer, uncond, conditions, kept, timesteps, latentShape, cancel);
+                    (loss, var plan) = Iteration(s, i, originals, masters, optimizer, prompts, timesteps, latentShape, cancel);
                     int done = i + 1;
                     if (checkpoint is not null && done % CheckpointEvery == 0 && done < s.Iterations)
-                        checkpoint.Save(done, runKey, trained, optimizer);
+                        checkpoint.Save(done, runKey, masters, optimizer);
                     var elapsed = clock.Elapsed;
                     var remaining = done > start ? elapsed * ((double)(s.Iterations - done) / (done - start)) : (TimeSpan?)null;
-                    progress?.Invoke(new EsdProgress(done, s.Iterations, loss, elapsed, remaining));
+                    progress?.Invoke(new EsdProgress(done, s.Iterations, loss, elapsed, remaining) { Plan = plan });
                 }
             }
             finally
             {
-                foreach (var c in conditions.Concat(kept).SelectMany(x => x)) c.Dispose();
+                prompts.Dispose();
             }
 
             var result = new Dictionary<string, Tensor>();
             using (no_grad())
-                foreach (var (name, p) in trained) result[name] = p.detach().to(model.Dtype, CPU, copy: true);
+                foreach (var (name, p) in masters.Masters) result[name] = p.detach().to(model.Dtype, CPU, copy: true);
             checkpoint?.Delete();
-            return new EsdResult(result, baseFingerprint, loss, s.Iterations - start);
+            return new EsdResult(result, baseFingerprint, loss, s.Iterations - start) { SkippedSteps = masters.SkippedSteps };
         }
         finally
         {
@@ -93,8 +93,17 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         }
     }
 
-    private float Iteration(EsdSettings s, int iteration, FrozenOriginals originals, optim.Optimizer optimizer, Tensor uncond,
-        List<List<Tensor>> conditions, List<List<Tensor>> kept, long[] timesteps, long[] latentShape, CancellationToken cancel)
+    /// <summary>The run's text encodings: the empty prompt [1, 77, D], and per concept its templates' encodings.</summary>
+    private sealed record Prompts(Tensor Uncond, List<List<Tensor>> Erased, List<List<Tensor>> Kept, List<Tensor>? EraseFrom) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var c in Erased.Concat(Kept).SelectMany(x => x).Concat(EraseFrom ?? [])) c.Dispose();
+        }
+    }
+
+    private (float Loss, XtPlan Plan) Iteration(EsdSettings s, int iteration, FrozenOriginals originals, MasterWeights masters,
+        optim.Optimizer optimizer, Prompts prompts, long[] timesteps, long[] latentShape, CancellationToken cancel)
     {
         using var scope = NewDisposeScope();
         // Seeded per iteration: a resumed run draws exactly what the uninterrupted run would have.
@@ -102,54 +111,76 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         long drawSeed = s.Seed * 1_000_003L + iteration;
         var rng = new Random(unchecked((int)drawSeed));
         using var generator = new Generator((ulong)drawSeed);
-        var cond = Draw(conditions, rng);
+        int template = Draw(prompts.Erased, rng, out var cond);
         int k = rng.Next(s.DdimSteps);
-        int tLow = (int)Math.Round((double)k / s.DdimSteps * 1000), tHigh = (int)Math.Round((double)(k + 1) / s.DdimSteps * 1000);
-        long t = s.MatchedTimesteps ? timesteps[k] : rng.Next(tLow, Math.Max(tLow + 1, tHigh));
-        var tt = full([latentShape[0]], t, int64, model.Device);
+        var plan = s.Pairing.Plan(k, timesteps, model.Schedule.TrainTimesteps, rng);
+        long batch = latentShape[0];
+        var tt = full([batch], plan.Timestep, int64, model.Device);
+        var uncond = prompts.Uncond;
+        // --erase-from: x_t and the trained prediction under the "from" prompt (same template).
+        var trainedCond = prompts.EraseFrom is { } from ? from[template] : cond;
 
-        var xt = SampleXt(s, originals, uncond, cond, k, timesteps, latentShape, generator, s.XtFrom, cancel);
+        var xt = SampleXt(s, originals, uncond, trainedCond, plan, timesteps, latentShape, generator, s.XtFrom, cancel).to(model.Dtype);
         Tensor target;
         using (no_grad())
         using (originals.AsTeacher())
         {
-            var both = model.Unet.forward(cat([xt, xt]), cat([tt, tt]), Context(uncond, cond, latentShape[0])).chunk(2);
-            var (e0, ep) = (both[0], both[1]);
-            target = (e0 - s.Eta * (ep - e0)).detach();
+            if (prompts.EraseFrom is null)
+            {
+                var both = model.Unet.call(cat([xt, xt]), cat([tt, tt]), Context(uncond, cond, batch)).to(float32).chunk(2);
+                var (e0, ep) = (both[0], both[1]);
+                target = (e0 - s.Eta * (ep - e0)).detach();
+            }
+            else
+            {
+                var three = model.Unet.call(cat([xt, xt, xt]), cat([tt, tt, tt]),
+                    cat([Context(uncond, cond, batch), trainedCond.expand(batch, -1, -1)])).to(float32).chunk(3);
+                var (e0, ep, eFrom) = (three[0], three[1], three[2]);
+                target = (eFrom - (s.Eta + 1) * (ep - e0)).detach();
+            }
         }
         // Drawn after the erasure's draws, so that a run without kept concepts draws what it always did. All the
         // frozen model's work comes before the trained model's: the teacher swap writes into the parameters.
         Tensor? keptXt = null, keptCond = null, original = null;
-        if (kept.Count > 0)
+        if (prompts.Kept.Count > 0)
         {
-            var keep = Draw(kept, rng);
-            keptXt = SampleXt(s, originals, uncond, keep, k, timesteps, latentShape, generator, XtSource.Frozen, cancel);
-            keptCond = keep.expand(latentShape[0], -1, -1);
+            Draw(prompts.Kept, rng, out var keep);
+            keptXt = SampleXt(s, originals, uncond, keep, plan, timesteps, latentShape, generator, XtSource.Frozen, cancel).to(model.Dtype);
+            keptCond = keep.expand(batch, -1, -1);
             using (no_grad())
             using (originals.AsTeacher())
-                original = model.Unet.forward(keptXt, tt, keptCond).detach();
+                original = model.Unet.call(keptXt, tt, keptCond).to(float32).detach();
         }
-        var erasedCond = cond.expand(latentShape[0], -1, -1);
+        var erasedCond = trainedCond.expand(batch, -1, -1);
         Tensor loss;
         if (keptXt is null)
-            loss = Mse(model.Unet.forward(xt, tt, erasedCond), target);
+            loss = Mse(model.Unet.call(xt, tt, erasedCond), target);
         else
         {
             // One forward for both halves: [erased; kept]
-            var predictions = model.Unet.forward(cat([xt, keptXt]), cat([tt, tt]), cat([erasedCond, keptCond!])).chunk(2);
+            var predictions = model.Unet.call(cat([xt, keptXt]), cat([tt, tt]), cat([erasedCond, keptCond!])).chunk(2);
             loss = Mse(predictions[0], target) + s.PreserveWeight * Mse(predictions[1], original!);
         }
         optimizer.zero_grad();
-        loss.backward();
-        optimizer.step();
-        return loss.item<float>();
+        (masters.LossScale == 1 ? loss : loss * masters.LossScale).backward();
+        if (masters.TakeGradients())
+        {
+            optimizer.step();
+            masters.CopyToLive();
+        }
+        return (loss.item<float>(), plan);
     }
 
-    /// <summary>A concept, then (when there is a choice, so single-template runs keep their draws) one of its prompts.</summary>
-    private static Tensor Draw(List<List<Tensor>> prompts, Random rng)
+    /// <summary>
+    /// A concept, then (when there is a choice, so single-template runs keep their draws) one of its prompts; returns
+    /// the template's index.
+    /// </summary>
+    private static int Draw(List<List<Tensor>> prompts, Random rng, out Tensor prompt)
     {
         var concept = prompts[rng.Next(prompts.Count)];
-        return concept.Count == 1 ? concept[0] : concept[rng.Next(concept.Count)];
+        int template = concept.Count == 1 ? 0 : rng.Next(concept.Count);
+        prompt = concept[template];
+        return template;
     }
 
     private static Tensor Context(Tensor uncond, Tensor cond, long batch) =>
@@ -157,17 +188,17 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
 
     private static Tensor Mse(Tensor prediction, Tensor target) => nn.functional.mse_loss(prediction.to(float32), target.to(float32));
 
-    /// <summary>x_t: k guided DDIM steps from fresh noise, by the model <paramref name="from"/> names. [B, 4, h, w]</summary>
-    private Tensor SampleXt(EsdSettings s, FrozenOriginals originals, Tensor uncond, Tensor cond, int k, long[] timesteps,
+    /// <summary>x_t per <paramref name="plan"/>: guided DDIM steps from fresh noise by the model <paramref name="from"/> names. float32 [B, 4, h, w]</summary>
+    private Tensor SampleXt(EsdSettings s, FrozenOriginals originals, Tensor uncond, Tensor cond, XtPlan plan, long[] timesteps,
         long[] latentShape, Generator generator, XtSource from, CancellationToken cancel)
     {
-        var noise = randn(latentShape, float32, CPU, generator: generator).to(model.Dtype, model.Device);
+        var noise = randn(latentShape, float32, CPU, generator: generator).to(model.Device);
         var context = Context(uncond, cond, latentShape[0]);
         model.Unet.eval();
         if (from != XtSource.Frozen)
-            return PartialDdimSampler.Sample(model.Unet, model.Schedule, timesteps, noise, context, s.StartGuidance, k, cancel);
+            return PartialDdimSampler.Sample(model.Unet, model.Schedule, timesteps, noise, context, s.StartGuidance, plan.First, plan.Count, cancel);
         using (originals.AsTeacher())
-            return PartialDdimSampler.Sample(model.Unet, model.Schedule, timesteps, noise, context, s.StartGuidance, k, cancel);
+            return PartialDdimSampler.Sample(model.Unet, model.Schedule, timesteps, noise, context, s.StartGuidance, plan.First, plan.Count, cancel);
     }
 
     /// <summary>Identifies a run (settings and base) so that --resume only continues the same run.</summary>

@@ -4,7 +4,10 @@ using static TorchSharp.torch;
 
 namespace EsdPlugin.Training;
 
-/// <summary>The U-Net parameters a method trains: weights and biases of its Linear and Conv2d modules, by diffusers name.</summary>
+/// <summary>
+/// The U-Net parameters a method trains, by diffusers name: weights and biases of its Linear and Conv2d modules, or
+/// of every module for the original code's sets (<see cref="EsdMethods.IncludesNorms"/>).
+/// </summary>
 internal static class TrainableParameters
 {
     public static List<(string Name, Parameter Parameter)> Select(nn.Module unet, EsdMethod method)
@@ -12,7 +15,7 @@ internal static class TrainableParameters
         var result = new List<(string, Parameter)>();
         foreach (var (moduleName, module) in unet.named_modules())
         {
-            if (module is not (Linear or Conv2d)) continue;
+            if (!method.IncludesNorms() && module is not (Linear or Conv2d)) continue;
             foreach (var (paramName, p) in module.named_parameters(recurse: false))
             {
                 var full = moduleName.Length == 0 ? paramName : $"{moduleName}.{paramName}";

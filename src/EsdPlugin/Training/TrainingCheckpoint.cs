@@ -19,19 +19,25 @@ internal sealed class TrainingCheckpoint(string folder, ITensorFiles files)
 
     public bool Exists => File.Exists(StudentPath) && File.Exists(OptimizerPath);
 
-    public void Save(int iteration, string runKey, IReadOnlyList<(string Name, Parameter Parameter)> trained, OptimizerHelper optimizer)
+    /// <summary>Saves the masters (float32), the optimizer and the loss-scale state.</summary>
+    public void Save(int iteration, string runKey, MasterWeights masters, OptimizerHelper optimizer)
     {
         Directory.CreateDirectory(folder);
         var temp = OptimizerPath + ".tmp";
         optimizer.save_state_dict(temp);
         File.Move(temp, OptimizerPath, overwrite: true);
-        files.Write(StudentPath, trained.ToDictionary(t => t.Name, t => (Tensor)t.Parameter),
-            new Dictionary<string, string> { ["iteration"] = iteration.ToString(CultureInfo.InvariantCulture), ["run"] = runKey });
+        var (scale, goodSteps) = masters.ScaleState;
+        files.Write(StudentPath, masters.Masters.ToDictionary(t => t.Name, t => (Tensor)t.Parameter), new Dictionary<string, string>
+        {
+            ["iteration"] = iteration.ToString(CultureInfo.InvariantCulture), ["run"] = runKey,
+            ["loss_scale"] = scale.ToString("R", CultureInfo.InvariantCulture), ["good_steps"] = goodSteps.ToString(CultureInfo.InvariantCulture),
+        });
     }
 
     /// <summary>Loads the snapshot into the parameters and optimizer; returns the iteration reached, or null if it belongs to another run.</summary>
-    public int? Load(string runKey, IReadOnlyList<(string Name, Parameter Parameter)> trained, OptimizerHelper optimizer)
+    public int? Load(string runKey, MasterWeights masters, OptimizerHelper optimizer)
     {
+        var trained = masters.Masters;
         if (!Exists) return null;
         using var contents = files.Read(StudentPath);
         if (!contents.Metadata.TryGetValue("run", out var key) || key != runKey) return null;
@@ -42,7 +48,10 @@ internal sealed class TrainingCheckpoint(string folder, ITensorFiles files)
                     throw new InvalidDataException($"{StudentPath}: checkpoint lacks tensor '{name}' or its shape differs");
                 p.copy_(t);
             }
+        masters.CopyToLive();
         optimizer.load_state_dict(OptimizerPath);
+        if (contents.Metadata.TryGetValue("loss_scale", out var scale) && contents.Metadata.TryGetValue("good_steps", out var good))
+            masters.RestoreScaleState(double.Parse(scale, CultureInfo.InvariantCulture), int.Parse(good, CultureInfo.InvariantCulture));
         return int.Parse(contents.Metadata["iteration"], CultureInfo.InvariantCulture);
     }
 

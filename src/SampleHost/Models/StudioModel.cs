@@ -14,6 +14,7 @@ internal sealed class StudioModel : ILoadedModel, IDisposable
 {
     private readonly WeightPatcher _patches;
     private readonly DdimScheduler _schedule;
+    private readonly DdimNoiseSchedule _noiseSchedule;
 
     public StableDiffusionModel Engine { get; }
 
@@ -24,7 +25,7 @@ internal sealed class StudioModel : ILoadedModel, IDisposable
         _schedule = engine.CreateScheduler();
         Fingerprint = TensorFingerprint.Of(engine.Unet.state_dict().Select(kv => (kv.Key, kv.Value)));
         TextEncoder = new PromptEncoder(engine);
-        Schedule = new DdimNoiseSchedule(_schedule);
+        _noiseSchedule = new DdimNoiseSchedule(_schedule);
     }
 
     /// <summary>The cache's loader: loads the folder's components onto the key's device and dtype.</summary>
@@ -41,7 +42,7 @@ internal sealed class StudioModel : ILoadedModel, IDisposable
     public nn.Module<Tensor, Tensor, Tensor, Tensor> Unet => Engine.Unet;
     public long[] LatentShape => [Engine.LatentChannels, Engine.ImageSize / Engine.VaeScale, Engine.ImageSize / Engine.VaeScale];
     public ITextEncoder TextEncoder { get; }
-    public INoiseSchedule Schedule { get; }
+    public INoiseSchedule Schedule => _noiseSchedule;
     public IWeightPatches Patches => _patches;
 
     /// <summary>Counts changes to the live weights (see <see cref="WeightPatcher.Version"/>).</summary>
@@ -50,6 +51,7 @@ internal sealed class StudioModel : ILoadedModel, IDisposable
     public void Dispose()
     {
         _patches.Dispose();
+        _noiseSchedule.Dispose();
         _schedule.Dispose();
         Engine.Dispose();
     }

@@ -80,7 +80,7 @@ public class PluginVerbsProcessTests
         var (code, stdout, stderr) = StudioProcess.Run(null, "run", "esd.about");
         Assert.True(code == 0, stderr);
         Assert.Contains("Erase Concepts (ESD) 0.1.0", stdout);
-        Assert.Contains("plugin contract 1.0", stdout);
+        Assert.Contains($"plugin contract {Host.Abstractions.HostApi.Current}", stdout);
     }
 
     [Fact]
