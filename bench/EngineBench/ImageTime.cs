@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using SampleHost.Engine.StableDiffusion;
+using DiffusionEngine.StableDiffusion;
 using static TorchSharp.torch;
 
 namespace EngineBench;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using SampleHost.Engine.Safetensors;
+using DiffusionEngine.Safetensors;
 using static TorchSharp.torch;
 
 namespace EngineBench;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using SampleHost.Engine.Unet;
+using DiffusionEngine.Unet;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,13 +52,8 @@ namespace EngineBench
             return options;
         }
 
-        private static string DefaultSd15UnetConfig()
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "Plugins.sln")))
-                    return Path.Combine(d.FullName, "..", "shared", "data", "sd15-configs", "unet", "config.json");
-            throw new InvalidOperationException("Plugins.sln not found above the benchmark; pass --config");
-        }
+        // The engine's product data, copied beside every assembly that uses it.
+        private static string DefaultSd15UnetConfig() => Path.Combine(AppContext.BaseDirectory, "data", "sd15-configs", "unet", "config.json");
 
         /// <summary>Time per U-Net forward (batch 1 unless --batch), random weights, float32, CPU, no_grad; one warm-up, then the median.</summary>
         private static int UnetForward(Dictionary<string, string> options)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using EsdPlugin.Training;
-using SampleHost.Engine.Safetensors;
-using SampleHost.Models;
+using SampleHost.Plugins;
+using SampleHost.LoadedModels;
 using static TorchSharp.torch;
 
 namespace EsdBench;

@@ -1,6 +1,6 @@
 using EsdPlugin.Training;
-using SampleHost.Engine.Safetensors;
-using SampleHost.Models;
+using SampleHost.Plugins;
+using SampleHost.LoadedModels;
 using static TorchSharp.torch;
 
 namespace EsdBench;
@@ -50,7 +50,7 @@ internal static class Pairing
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, "Plugins.sln")))
-                return Path.Combine(d.FullName, "..", "shared", "fixtures", "reference", "alpha");
+                return Path.Combine(d.FullName, "tests", "data", "reference", "alpha");
         throw new InvalidOperationException("Plugins.sln not found; pass --model");
     }
 }

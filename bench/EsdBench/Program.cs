@@ -1,23 +1,26 @@
 using System.Diagnostics;
 using EsdBench;
 using EsdPlugin.Training;
-using SampleHost.Engine.Safetensors;
+using SampleHost.Plugins;
 
 // ESD benchmarks. Usage:
 //   dotnet run -c Release --project bench/EsdBench -- memory [--config PATH] [--method esd-x] [--iterations 3] [--latent 8]
 //   dotnet run -c Release --project bench/EsdBench -- erase-time [--model models/tiny-shapes] [--concepts star]
 //   dotnet run -c Release --project bench/EsdBench -- pairing [--model alpha] [--pairing paper|matched] [--ddim-steps 50] [--iterations 200]
-if (args.Length == 0 || args[0] is not ("memory" or "erase-time" or "pairing"))
+//   dotnet run -c Release --project bench/EsdBench -- guard [--model alpha] [--deltas 200] [--runs 50]
+if (args.Length == 0 || args[0] is not ("memory" or "erase-time" or "pairing" or "guard"))
 {
     Console.Error.WriteLine("usage: memory [--config PATH] [--method esd-x] [--iterations 3] [--latent 8] [--ddim-steps 2]\n" +
                             "       erase-time [--model DIR] [--concepts a,b]\n" +
-                            "       pairing [--model DIR] [--pairing paper|matched] [--ddim-steps 50] [--iterations 200]");
+                            "       pairing [--model DIR] [--pairing paper|matched] [--ddim-steps 50] [--iterations 200]\n" +
+                            "       guard [--model DIR] [--deltas 200] [--runs 50]");
     return 2;
 }
 var options = new Dictionary<string, string>();
 for (int i = 1; i + 1 < args.Length; i += 2) options[args[i].TrimStart('-')] = args[i + 1];
 if (args[0] == "erase-time") return EraseTime.Run(options);
 if (args[0] == "pairing") return Pairing.Run(options);
+if (args[0] == "guard") return GuardTime.Run(options);
 string config = options.GetValueOrDefault("config") ?? Sd15Config();
 var method = EsdMethods.Parse(options.GetValueOrDefault("method") ?? "esd-x");
 int iterations = int.Parse(options.GetValueOrDefault("iterations") ?? "3");
@@ -48,10 +51,5 @@ Console.WriteLine($"peak RSS {peak:F2} GiB = U-Net {model.ParameterBytes / 10737
                   $"a second U-Net would add {model.ParameterBytes / 1073741824.0:F2} GiB");
 return 0;
 
-static string Sd15Config()
-{
-    for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        if (File.Exists(Path.Combine(d.FullName, "Plugins.sln")))
-            return Path.GetFullPath(Path.Combine(d.FullName, "..", "shared", "data", "sd15-configs", "unet", "config.json"));
-    throw new InvalidOperationException("Plugins.sln not found; pass --config");
-}
+// The engine's product data, copied beside every assembly that uses it.
+static string Sd15Config() => Path.Combine(AppContext.BaseDirectory, "data", "sd15-configs", "unet", "config.json");

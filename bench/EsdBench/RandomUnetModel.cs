@@ -1,7 +1,8 @@
 using Host.Abstractions;
-using SampleHost.Engine.Scheduling;
-using SampleHost.Engine.Unet;
-using SampleHost.Models;
+using DiffusionEngine.Scheduling;
+using DiffusionEngine.Unet;
+using SampleHost.LoadedModels;
+using SampleHost.Patches;
 using TorchSharp;
 using static TorchSharp.torch;
 

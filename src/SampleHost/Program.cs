@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Logging;
 using SampleHost.Cli;
-using SampleHost.Models;
+using SampleHost.LoadedModels;
 using SampleHost.Projects;
-using SampleHost.Runtime;
-using SampleHost.Verbs;
+using SampleHost.Hosting;
 
 var verbose = args.Contains("--verbose");
 args = args.Where(a => a != "--verbose").ToArray();
@@ -22,27 +21,9 @@ using var models = new ModelCache(StudioModel.Load, capacity: 1, loggerFactory.C
 var projects = new ProjectService(loggerFactory.CreateLogger<ProjectService>());
 using var host = new StudioHost(loggerFactory, models, projects);
 
-var commandLine = new CommandLine("studio", [
-    VersionVerb.Create(),
-    PluginsVerb.Create(host),
-    MenuVerb.Create(host),
-    RunVerb.Create(host),
-    ModelInspectVerb.Create(),
-    ModelProbeVerb.Create(),
-    TokenizeVerb.Create(),
-    GenerateVerb.Create(host),
-    WorldTrainVerb.Create(),
-    EvalVerb.Create(),
-    EraseVerb.Create(host),
-    ProjectVerb.New(),
-    ProjectVerb.Show(),
-    ProjectVerb.Block(),
-    ProjectVerb.Unblock(),
-]);
-
 try
 {
-    return await commandLine.RunAsync(args, Console.Out, Console.Error, cancel.Token);
+    return await StudioCommandLine.RunAsync(host, args, Console.Out, Console.Error, cancel.Token);
 }
 catch (Exception e)
 {

@@ -1,3 +1,4 @@
+using TestUtilities;
 using EsdPlugin.Blocklist;
 using EsdPlugin.Commands;
 using Host.Abstractions;
@@ -5,6 +6,7 @@ using SampleHost.Projects;
 
 namespace EsdPlugin.Tests;
 
+[Collection(HeavyTests.Name)]
 public class BlocklistTests
 {
     private static string NewProject(Harness h, string name, params string[] blocked)

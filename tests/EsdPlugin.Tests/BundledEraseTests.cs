@@ -1,8 +1,9 @@
+using TestUtilities;
 using EsdPlugin.Commands;
 using Host.Abstractions;
-using SampleHost.Models;
-using SampleHost.World;
-using SampleHost.World.Evaluation;
+using SampleHost.LoadedModels;
+using ShapesWorld;
+using ShapesWorld.Evaluation;
 
 namespace EsdPlugin.Tests;
 
@@ -11,9 +12,10 @@ namespace EsdPlugin.Tests;
 /// the issue's K = 20 on the shape prompts; the other prompt files and the style figures are in the issue note and
 /// come from `studio erase`). The shipped defaults keep the rest of the world's words (the retain term); the floor,
 /// a little below what the run gives on the machine that tuned it (stars 75% -> 5%, others -0.7 points on average, worst -5):
-/// stars fall from at least 75% (the bundled model's floor for every concept) to at most 20%, the other shapes lose
+/// the base draws stars in at least half the images, the edit in at most 20%, the other shapes lose
 /// at most 10 points on average and none more than 25.
 /// </summary>
+[Collection(HeavyTests.Name)]
 public class BundledEraseTests
 {
     private static string Model => Path.Combine(Paths.Root, "models", "tiny-shapes");
@@ -22,7 +24,7 @@ public class BundledEraseTests
     {
         var prompts = PromptFile.Read(Path.Combine(Model, "prompts", promptsFile));
         using var lease = await h.Cache.AcquireAsync(LeaseMode.Shared);
-        return SampleHost.Verbs.EvalVerb.Evaluate(((StudioModel)lease.Model).Engine, null, prompts, new WorldEvaluator.Settings(ImagesPerPrompt: k, Seed: 0), null, null, default);
+        return WorldEvaluator.Evaluate(((StudioModel)lease.Model).Engine, null, prompts, new WorldEvaluator.Settings(ImagesPerPrompt: k, Seed: 0), null, null);
     }
 
     [Fact]
@@ -35,7 +37,9 @@ public class BundledEraseTests
 
         var b = before.ByConcept["shape"];
         var a = after.ByConcept["shape"];
-        Assert.True(b["star"] >= 0.75, $"the base model should draw stars: {b["star"]:P0}");
+        // A precondition with a margin: the base draws stars in 75% of these 20 images (94% of 100), so "at least
+        // half" cannot fail by one image's luck, and still rules out a model that does not draw stars at all.
+        Assert.True(b["star"] >= 0.5, $"the base model should draw stars: {b["star"]:P0}");
         Assert.True(a["star"] <= 0.2, $"stars after erasure: {a["star"]:P0} (before {b["star"]:P0})");
         var others = b.Keys.Where(k => k != "star").ToList();
         var meanDrop = others.Average(k => b[k] - a[k]);

@@ -1,3 +1,4 @@
+using TestUtilities;
 using EsdPlugin.Commands;
 using EsdPlugin.Deltas;
 using Host.Abstractions;
@@ -5,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace EsdPlugin.Tests;
 
+[Collection(HeavyTests.Name)]
 public class DeltaTests
 {
     private static readonly Dictionary<string, string> Quick = new()

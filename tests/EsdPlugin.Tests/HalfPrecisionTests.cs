@@ -1,3 +1,4 @@
+using TestUtilities;
 using EsdPlugin.Training;
 using Host.Abstractions;
 using Xunit.Abstractions;
@@ -9,6 +10,7 @@ namespace EsdPlugin.Tests;
 /// Training a half-precision model: float32 masters, gradients and Adam state, so a bf16 run moves the weights as a
 /// float32 run does and an fp16 run stays finite.
 /// </summary>
+[Collection(HeavyTests.Name)]
 public class HalfPrecisionTests(ITestOutputHelper output)
 {
     private static EsdSettings Settings(double lr, int iterations) => new()

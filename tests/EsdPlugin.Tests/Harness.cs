@@ -1,29 +1,19 @@
-using System.Diagnostics;
+using TestUtilities;
 using Host.Abstractions;
 using Microsoft.Extensions.Logging.Abstractions;
 using SampleHost.Commands;
-using SampleHost.Models;
+using SampleHost.LoadedModels;
 using SampleHost.Plugins;
 using SampleHost.Projects;
 using static TorchSharp.torch;
 
 namespace EsdPlugin.Tests;
 
-/// <summary>Paths of the repository, the shared data beside it and the built studio.</summary>
+/// <summary>The fixtures these tests use.</summary>
 internal static class Paths
 {
-    public static string Root { get; } = FindRoot();
-    public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-    public static string Alpha => Path.Combine(Root, "..", "shared", "fixtures", "reference", "alpha");
-    /// <summary>SampleHost's own output: studio.dll with plugins/EsdPlugin beside it, as a user runs it.</summary>
-    public static string StudioDll => Path.Combine(Root, "src", "SampleHost", "bin", Configuration, "net10.0", "studio.dll");
-
-    private static string FindRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Plugins.sln"))) return d.FullName;
-        throw new InvalidOperationException("Plugins.sln not found");
-    }
+    public static string Root => RepoPaths.Root;
+    public static string Alpha => AlphaFixture.Folder;
 }
 
 /// <summary>A host (model cache, projects, plugin context) around the ESD plugin's services, in this process.</summary>
@@ -72,24 +62,5 @@ internal sealed class Harness : IDisposable
     private sealed class SyncProgress(Action<ProgressReport>? on) : IProgress<ProgressReport>
     {
         public void Report(ProgressReport value) => on?.Invoke(value);
-    }
-}
-
-/// <summary>Runs the built studio in a separate process, with its bundled plugins.</summary>
-internal static class StudioProcess
-{
-    public static (int Code, string Stdout, string Stderr) Run(string dataFolder, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Paths.StudioDll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["STUDIO_DATA_DIR"] = dataFolder;
-        psi.Environment["STUDIO_LOG_DIR"] = Path.Combine(dataFolder, "logs");
-        psi.Environment.Remove("STUDIO_PLUGINS_DIR");
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(5))) { p.Kill(true); throw new TimeoutException(string.Join(' ', args)); }
-        return (p.ExitCode, stdout.Result, stderr.Result);
     }
 }

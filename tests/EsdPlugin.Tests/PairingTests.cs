@@ -1,7 +1,8 @@
+using TestUtilities;
 using EsdPlugin.Training;
 using Host.Abstractions;
-using SampleHost.Engine.Scheduling;
-using SampleHost.Models;
+using DiffusionEngine.Scheduling;
+using SampleHost.LoadedModels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,6 +14,7 @@ namespace EsdPlugin.Tests;
 /// (eps = x / sqrt(1 - a_t)), so DDIM keeps x = sqrt(1 - a) * noise and x_t over the iteration's starting noise tells
 /// its noise level: the level the trainer's own sampling reached, measured rather than assumed.
 /// </summary>
+[Collection(HeavyTests.Name)]
 public class PairingTests
 {
     [Theory]
@@ -29,7 +31,7 @@ public class PairingTests
             Seed = 11, Pairing = TimestepPairings.Parse(pairing), BatchSize = 8,
         };
         var plans = new List<XtPlan>();
-        new EsdTrainer(model, SampleHost.Engine.Safetensors.SafetensorsFiles.Instance).Train(settings, false, p => plans.Add(p.Plan), CancellationToken.None).Dispose();
+        new EsdTrainer(model, SampleHost.Plugins.SafetensorsFiles.Instance).Train(settings, false, p => plans.Add(p.Plan), CancellationToken.None).Dispose();
 
         Assert.Equal(settings.Iterations, model.Unet0.Trained.Count);
         double step = 1000.0 / ddimSteps;

@@ -1,3 +1,4 @@
+using TestUtilities;
 using EsdPlugin.Commands;
 using EsdPlugin.Deltas;
 using EsdPlugin.Training;
@@ -7,6 +8,7 @@ using static TorchSharp.torch;
 namespace EsdPlugin.Tests;
 
 /// <summary>The optional retain term: concepts to keep as the original draws them.</summary>
+[Collection(HeavyTests.Name)]
 public class PreserveTests
 {
     [Fact]

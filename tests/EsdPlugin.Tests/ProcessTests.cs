@@ -1,14 +1,16 @@
+using TestUtilities;
 using EsdPlugin.Deltas;
 using Host.Abstractions;
-using SampleHost.Engine.Images;
-using SampleHost.Engine.StableDiffusion;
-using SampleHost.Models;
+using DiffusionEngine.Images;
+using DiffusionEngine.StableDiffusion;
+using SampleHost.LoadedModels;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace EsdPlugin.Tests;
 
 /// <summary>The plugin as a user meets it: the built studio with its bundled plugin, one process per command.</summary>
+[Collection(HeavyTests.Name)]
 public class ProcessTests
 {
     /// <summary>Two runs with the same seed in two processes draw the same concepts, timesteps and noise.</summary>
@@ -22,11 +24,11 @@ public class ProcessTests
             try
             {
                 // Several concepts and ddim steps, so that the per-iteration draws matter.
-                var erase = StudioProcess.Run(data, "run", "esd.erase-concept", "--model", Paths.Alpha, "--concepts", "cat,dog,car",
+                var erase = StudioProcess.RunInData(data, "run", "esd.erase-concept", "--model", Paths.Alpha, "--concepts", "cat,dog,car",
                     "--iterations", "4", "--ddim-steps", "6", "--learning-rate", "1e-3", "--seed", "3", "--name", "same");
                 Assert.True(erase.Code == 0, erase.Stderr);
                 var path = erase.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last().Trim();
-                using var contents = SampleHost.Engine.Safetensors.SafetensorsFiles.Instance.Read(path);
+                using var contents = SampleHost.Plugins.SafetensorsFiles.Instance.Read(path);
                 deltas.Add(contents.Tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).SelectMany(kv => kv.Value.contiguous().bytes.ToArray()).ToArray());
             }
             finally
@@ -44,24 +46,24 @@ public class ProcessTests
         try
         {
             var project = Path.Combine(data, "project");
-            Assert.Equal(0, StudioProcess.Run(data, "project", "new", project, "--name", "safe", "--base-model", Paths.Alpha).Code);
-            Assert.Equal(0, StudioProcess.Run(data, "project", "block", project, "cat").Code);
+            Assert.Equal(0, StudioProcess.RunInData(data, "project", "new", project, "--name", "safe", "--base-model", Paths.Alpha).Code);
+            Assert.Equal(0, StudioProcess.RunInData(data, "project", "block", project, "cat").Code);
 
-            var refused = StudioProcess.Run(data, "generate", "--project", project, "--prompt", "a cat", "--steps", "3", "--seed", "1");
+            var refused = StudioProcess.RunInData(data, "generate", "--project", project, "--prompt", "a cat", "--steps", "3", "--seed", "1");
             Assert.NotEqual(0, refused.Code);
             Assert.Contains("esd.apply-blocklist", refused.Stderr);
 
-            var menu = StudioProcess.Run(data, "menu");
+            var menu = StudioProcess.RunInData(data, "menu");
             foreach (var id in new[] { "esd.erase-concept", "esd.load-edited-model", "esd.restore-original", "esd.apply-blocklist" })
                 Assert.Contains(id, menu.Stdout);
 
-            var erase = StudioProcess.Run(data, "run", "esd.erase-concept", "--model", Paths.Alpha, "--concepts", "cat",
+            var erase = StudioProcess.RunInData(data, "run", "esd.erase-concept", "--model", Paths.Alpha, "--concepts", "cat",
                 "--iterations", "2", "--ddim-steps", "4", "--learning-rate", "1e-3");
             Assert.True(erase.Code == 0, erase.Stderr);
             var deltaPath = erase.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last().Trim();
             Assert.True(File.Exists(deltaPath), erase.Stdout);
 
-            var generated = StudioProcess.Run(data, "generate", "--project", project, "--prompt", "a cat", "--steps", "3", "--seed", "1");
+            var generated = StudioProcess.RunInData(data, "generate", "--project", project, "--prompt", "a cat", "--steps", "3", "--seed", "1");
             Assert.True(generated.Code == 0, generated.Stderr);
             var png = generated.Stdout.Trim();
             var meta = PngImageFile.ReadParameters(png);
@@ -72,7 +74,7 @@ public class ProcessTests
             using var cache = new ModelCache(StudioModel.Load);
             cache.Select(Paths.Alpha, TorchSharp.torch.CPU, TorchSharp.torch.ScalarType.Float32);
             using var lease = await cache.AcquireAsync(LeaseMode.Exclusive);
-            var files = SampleHost.Engine.Safetensors.SafetensorsFiles.Instance;
+            var files = SampleHost.Plugins.SafetensorsFiles.Instance;
             DeltaLoader.Load(lease.Model, files, DeltaFile.Inspect(files, deltaPath));
             var model = (StudioModel)lease.Model;
             var (image, _) = Assert.Single(TextToImage.Generate(model.Engine, new TextToImageRequest { Prompt = "a cat", Steps = 3, Seed = 1 }, model.Fingerprint, []));

@@ -1,6 +1,6 @@
 using EsdPlugin.Training;
-using SampleHost.Engine.Scheduling;
-using SampleHost.Models;
+using DiffusionEngine.Scheduling;
+using SampleHost.LoadedModels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using TestUtilities;
 using EsdPlugin.Commands;
 using EsdPlugin.Deltas;
 using EsdPlugin.Training;
@@ -6,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace EsdPlugin.Tests;
 
+[Collection(HeavyTests.Name)]
 public class TrainerTests
 {
     private static Dictionary<string, string> Quick(string concepts, string method = "esd-x") => new()
@@ -123,6 +125,25 @@ public class TrainerTests
         // up to rounding. From another concept, x_t, the trained prediction and the target all change.
         Assert.True(Distance(plain, fromSelf) < 0.05, $"erase-from the concept itself moved {Distance(plain, fromSelf):F3} away from plain ESD");
         Assert.True(Distance(plain, fromDog) > 0.3, $"erase-from another concept stayed within {Distance(plain, fromDog):F3} of plain ESD");
+    }
+
+    [Fact]
+    public async Task AForwardHookOnTheUnetSeesTheTrainingPasses()
+    {
+        using var h = new Harness();
+        using var lease = await h.Cache.AcquireAsync(LeaseMode.Exclusive);
+        int withGradient = 0, all = 0;
+        var hook = lease.Model.Unet.register_forward_hook((module, x, t, c, result) =>
+        {
+            all++;
+            if (is_grad_enabled()) withGradient++;
+            return result;
+        });
+        var settings = new EsdSettings { Concepts = ["cat"], Method = EsdMethod.EsdX, Iterations = 3, DdimSteps = 4, Pairing = TimestepPairing.Matched, Seed = 2 };
+        new EsdTrainer(lease.Model, h.Context.TensorFiles).Train(settings, false, null, CancellationToken.None).Dispose();
+        hook.remove();
+        Assert.Equal(3, withGradient); // one trained forward per iteration
+        Assert.True(all > 3 * 2, $"{all} calls: the sampling and teacher passes should reach the hook too");
     }
 
     [Fact]

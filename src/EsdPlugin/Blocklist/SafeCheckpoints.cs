@@ -12,7 +12,7 @@ internal static class SafeCheckpoints
 
     /// <summary>Deltas made for this model's base (verified by fingerprint).</summary>
     public static List<DeltaInfo> ForBase(EsdServices services, ILoadedModel model) =>
-        services.Store.All().Where(d => DeltaLoader.MatchesBase(model, d) == true).ToList();
+        services.Store.All().Where(d => services.Store.MatchesBase(model, d) == true).ToList();
 
     /// <summary>The best delta covering every blocked concept: fewest extra concepts, then newest.</summary>
     public static DeltaInfo? Covering(IEnumerable<DeltaInfo> candidates, IReadOnlyList<string> blocked) =>
@@ -27,6 +27,6 @@ internal static class SafeCheckpoints
         if (blocked.Count == 0) return true;
         if (model.Patches.LiveStamp is not { } stamp) return false;
         var live = services.Store.FindByStamp(stamp);
-        return live is not null && live.Covers(blocked) && DeltaLoader.MatchesBase(model, live) == true;
+        return live is not null && live.Covers(blocked) && services.Store.MatchesBase(model, live) == true;
     }
 }

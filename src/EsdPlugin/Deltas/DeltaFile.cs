@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
 using EsdPlugin.Training;
 using Host.Abstractions;
 
@@ -23,7 +24,7 @@ internal static class DeltaFile
         metadata["format"] = Format;
         metadata["format_version"] = FormatVersion.ToString(CultureInfo.InvariantCulture);
         metadata["name"] = name;
-        metadata["concepts"] = JsonSerializer.Serialize(settings.Concepts);
+        metadata["concepts"] = JsonConvert.SerializeObject(settings.Concepts);
         metadata["base_fingerprint"] = result.BaseFingerprint;
         metadata["base_dtype"] = dtype;
         metadata["final_loss"] = result.FinalLoss.ToString("R", CultureInfo.InvariantCulture);
@@ -32,24 +33,36 @@ internal static class DeltaFile
         files.Write(path, result.Trained, metadata);
     }
 
-    /// <summary>Reads a delta's header (not its tensors). Errors name the file and field.</summary>
+    /// <summary>Reads a delta's header (not its tensors) and hashes the file. Errors name the file and field.</summary>
     public static DeltaInfo Inspect(ITensorFiles files, string path)
     {
         var header = files.ReadHeader(path);
-        var m = header.Metadata;
-        var tensors = header.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
-        var stamp = Stamp(path);
+        IReadOnlyDictionary<string, long[]> tensors = header.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
+        return FromMetadata(path, header.Metadata, Stamp(path), () => tensors);
+    }
+
+    /// <summary>
+    /// A delta's description from its metadata (as read from the file or kept by the store's index); the tensor list
+    /// comes from <paramref name="tensors"/> when first needed. Errors name the file and field.
+    /// </summary>
+    public static DeltaInfo FromMetadata(string path, IReadOnlyDictionary<string, string> m, string stamp, Func<IReadOnlyDictionary<string, long[]>> tensors)
+    {
         if (!m.TryGetValue("format", out var format) || format != Format)
-            return new DeltaInfo(path, System.IO.Path.GetFileNameWithoutExtension(path), [], null, null, m, tensors, stamp);
+            return new DeltaInfo(path, System.IO.Path.GetFileNameWithoutExtension(path), [], null, null, m, stamp, tensors);
 
         if (!m.TryGetValue("format_version", out var v) || !int.TryParse(v, CultureInfo.InvariantCulture, out var version) || version > FormatVersion)
             throw new InvalidDataException($"{path}: metadata 'format_version' is '{v}'; this plugin reads version {FormatVersion} or older");
         string Required(string field) => m.TryGetValue(field, out var value) && value.Length > 0 ? value
             : throw new InvalidDataException($"{path}: metadata field '{field}' is missing");
-        List<string> concepts;
-        try { concepts = JsonSerializer.Deserialize<List<string>>(Required("concepts")) ?? []; }
-        catch (JsonException) { throw new InvalidDataException($"{path}: metadata field 'concepts' must be a JSON array of strings"); }
-        return new DeltaInfo(path, Required("name"), concepts, Required("method"), Required("base_fingerprint"), m, tensors, stamp);
+        List<string>? concepts = null;
+        try
+        {
+            if (JToken.Parse(Required("concepts")) is JArray items && items.All(i => i.Type == JTokenType.String))
+                concepts = items.Select(i => (string)i!).ToList();
+        }
+        catch (JsonException) { }
+        if (concepts is null) throw new InvalidDataException($"{path}: metadata field 'concepts' must be a JSON array of strings");
+        return new DeltaInfo(path, Required("name"), concepts, Required("method"), Required("base_fingerprint"), m, stamp, tensors);
     }
 
     /// <summary>The stamp a loaded delta leaves on the model: "esd:" and the first 16 hex digits of the file's SHA-256.</summary>

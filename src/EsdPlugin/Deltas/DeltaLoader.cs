@@ -56,6 +56,10 @@ internal static class DeltaLoader
                     $"{delta.Path} was made for another base model: its base fingerprint is {delta.BaseFingerprint[..16]}…, " +
                     $"the live model ({model.Folder}) has {live[..16]}… for the same tensors");
         }
+        // The stamp the model will carry must be this file's: a file changed since it was described is refused.
+        var stamp = DeltaFile.Stamp(delta.Path);
+        if (stamp != delta.Stamp)
+            throw new InvalidDataException($"{delta.Path} changed since it was read (stamp {stamp}, expected {delta.Stamp}); run the command again");
         using var contents = files.Read(delta.Path);
         model.Patches.Apply(contents.Tensors, delta.Stamp);
         return warnings;

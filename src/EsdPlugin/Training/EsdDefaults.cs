@@ -1,5 +1,5 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
 
 namespace EsdPlugin.Training;
 
@@ -31,19 +31,20 @@ internal static class EsdDefaults
         var paper = new EsdSettings { Concepts = concepts };
         var path = Path.Combine(modelFolder, FileName);
         if (!File.Exists(path)) return method is { } m ? paper with { Method = m } : paper;
-        JsonObject o;
-        try { o = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not an object"); }
+        JObject o;
+        try { o = JToken.Parse(File.ReadAllText(path)) as JObject ?? throw new JsonException("not an object"); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a JSON object ({e.Message})"); }
 
         var settings = Apply(path, "", o, paper);
         if (method is { } chosen) settings = settings with { Method = chosen };
         if (o["per_method"] is { } perMethod)
         {
-            if (perMethod is not JsonObject byName) throw new InvalidDataException($"{path}: field 'per_method' must be an object keyed by method name");
-            JsonNode? chosenFields = null;
+            if (perMethod is not JObject byName) throw new InvalidDataException($"{path}: field 'per_method' must be an object keyed by method name");
+            JToken? chosenFields = null;
             string chosenKey = settings.Method.Name();
             foreach (var (name, fields) in byName)
             {
+                if (fields is null) continue;
                 EsdMethod keyed;
                 try { keyed = EsdMethods.Parse(name); }
                 catch (ArgumentException) { throw new InvalidDataException($"{path}: field 'per_method' names unknown method '{name}' (known: {string.Join(", ", EsdMethods.Accepted)})"); }
@@ -53,7 +54,7 @@ internal static class EsdDefaults
             }
             if (chosenFields is { } fieldsNode)
             {
-                if (fieldsNode is not JsonObject overrides || overrides.ContainsKey("method"))
+                if (fieldsNode is not JObject overrides || overrides.ContainsKey("method"))
                     throw new InvalidDataException($"{path}: field 'per_method.{chosenKey}' must be an object of settings other than 'method'");
                 settings = Apply(path, $"per_method.{chosenKey}.", overrides, settings);
             }
@@ -62,15 +63,26 @@ internal static class EsdDefaults
     }
 
     /// <summary>The fields present in <paramref name="o"/> over <paramref name="current"/>.</summary>
-    private static EsdSettings Apply(string path, string prefix, JsonObject o, EsdSettings current)
+    private static EsdSettings Apply(string path, string prefix, JObject o, EsdSettings current)
     {
         T Get<T>(string field, T fallback)
         {
-            if (o[field] is not { } node) return fallback;
-            try { return node.GetValue<T>(); }
-            catch (Exception e) when (e is FormatException or InvalidOperationException)
-            { throw new InvalidDataException($"{path}: field '{prefix}{field}' must be a {typeof(T).Name.ToLowerInvariant()}"); }
+            if (o[field] is not { } node || node.Type == JTokenType.Null) return fallback;
+            // Strict: a whole number for an int, any number for a double, a string for a string.
+            bool fits = (Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T)) switch
+            {
+                var t when t == typeof(int) => node.Type == JTokenType.Integer,
+                var t when t == typeof(double) => node.Type is JTokenType.Integer or JTokenType.Float,
+                var t when t == typeof(string) => node.Type == JTokenType.String,
+                _ => false,
+            };
+            if (!fits) throw new InvalidDataException($"{path}: field '{prefix}{field}' must be a {Word(typeof(T))}");
+            try { return node.ToObject<T>()!; }
+            catch (Exception e) when (e is FormatException or OverflowException or JsonException)
+            { throw new InvalidDataException($"{path}: field '{prefix}{field}' must be a {Word(typeof(T))}"); }
         }
+        static string Word(Type t) => (Nullable.GetUnderlyingType(t) ?? t) == typeof(int) ? "whole number"
+            : (Nullable.GetUnderlyingType(t) ?? t) == typeof(double) ? "number" : "string";
         string? Choice(string field, params string[] allowed)
         {
             var value = Get<string?>(field, null);
@@ -100,14 +112,13 @@ internal static class EsdDefaults
     }
 
     /// <summary>A JSON list of strings; <paramref name="what"/> completes the error ("a list of strings ...").</summary>
-    private static IReadOnlyList<string> ReadStrings(string path, string field, JsonNode node, string what = "")
+    private static IReadOnlyList<string> ReadStrings(string path, string field, JToken node, string what = "")
     {
-        try { return (node as JsonArray ?? throw new FormatException()).Select(n => n!.GetValue<string>()).ToList(); }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or NullReferenceException)
-        { throw new InvalidDataException($"{path}: field '{field}' must be a list of strings{what}"); }
+        if (node is JArray items && items.All(n => n.Type == JTokenType.String)) return items.Select(n => (string)n!).ToList();
+        throw new InvalidDataException($"{path}: field '{field}' must be a list of strings{what}");
     }
 
-    private static IReadOnlyList<string> ReadTemplates(string path, string prefix, JsonNode node)
+    private static IReadOnlyList<string> ReadTemplates(string path, string prefix, JToken node)
     {
         var templates = ReadStrings(path, prefix + "prompt_templates", node, " each containing {}");
         try { return ConceptPrompts.Validate(templates); }

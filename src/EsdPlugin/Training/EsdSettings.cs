@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
+using Newtonsoft.Json;
 
 namespace EsdPlugin.Training;
 
@@ -81,6 +81,5 @@ internal sealed record EsdSettings
         return m;
     }
 
-    private static string JsonList(IEnumerable<string> items) =>
-        new JsonArray(items.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()).ToJsonString();
+    private static string JsonList(IEnumerable<string> items) => JsonConvert.SerializeObject(items.ToList());
 }

@@ -23,9 +23,7 @@ internal sealed class TrainingCheckpoint(string folder, ITensorFiles files)
     public void Save(int iteration, string runKey, MasterWeights masters, OptimizerHelper optimizer)
     {
         Directory.CreateDirectory(folder);
-        var temp = OptimizerPath + ".tmp";
-        optimizer.save_state_dict(temp);
-        File.Move(temp, OptimizerPath, overwrite: true);
+        files.WriteAtomically(OptimizerPath, temp => optimizer.save_state_dict(temp));
         var (scale, goodSteps) = masters.ScaleState;
         files.Write(StudentPath, masters.Masters.ToDictionary(t => t.Name, t => (Tensor)t.Parameter), new Dictionary<string, string>
         {

@@ -14,4 +14,11 @@ public interface ITensorFiles
 
     /// <summary>Writes tensors and metadata atomically (a temporary file renamed into place).</summary>
     void Write(string path, IReadOnlyDictionary<string, TorchSharp.torch.Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null);
+
+    /// <summary>
+    /// Writes any other file (an optimizer state, an index) whole or not at all: <paramref name="writeTemporaryFile"/>
+    /// writes the temporary path it is given, which is then flushed to disk and renamed onto <paramref name="path"/>.
+    /// Added in contract 1.1.
+    /// </summary>
+    void WriteAtomically(string path, Action<string> writeTemporaryFile);
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using SampleHost.Hosting;
+using static TorchSharp.torch;
 
 namespace SampleHost.Cli;
 
@@ -14,7 +16,18 @@ internal sealed class ParsedArgs(Verb verb, IReadOnlyDictionary<string, string> 
 
     public bool Has(string name) => options.ContainsKey(name);
 
-    public bool Flag(string name) => options.ContainsKey(name);
+    /// <summary>A flag: absent is false, <c>--name</c> true, <c>--name=false</c> (or no/off/0) false.</summary>
+    public bool Flag(string name)
+    {
+        if (!options.TryGetValue(name, out var values)) return false;
+        var text = values[^1].Trim().ToLowerInvariant();
+        return text switch
+        {
+            "true" or "yes" or "on" or "1" => true,
+            "false" or "no" or "off" or "0" => false,
+            _ => throw new UsageException($"--{name} is a flag: give it alone, or as --{name}=true or --{name}=false (got '{values[^1]}')"),
+        };
+    }
 
     public string? Get(string name) =>
         options.TryGetValue(name, out var v) ? v[^1] : Verb.Options.FirstOrDefault(o => o.Name == name)?.Default;
@@ -51,5 +64,18 @@ internal sealed class ParsedArgs(Verb verb, IReadOnlyDictionary<string, string> 
         if (v < min || v > max || (double.IsNaN(v) && (min is not null || max is not null)))
             throw new UsageException($"--{name} must be {(max is null ? $"at least {min}" : min is null ? $"at most {max}" : $"between {min} and {max}")}, got {text}");
         return v;
+    }
+
+    /// <summary>The compute device of --<paramref name="name"/> (else STUDIO_DEVICE, else cpu).</summary>
+    public Device Device(string name = "device") => Parsed(name, TorchDevices.Resolve);
+
+    /// <summary>The compute dtype of --<paramref name="name"/> (float32 by default).</summary>
+    public ScalarType Dtype(string name = "dtype") => Parsed(name, TorchDtypes.Parse);
+
+    /// <summary>The option's value through a host parser; its ArgumentException becomes a usage error naming the option.</summary>
+    private T Parsed<T>(string name, Func<string?, T> parse)
+    {
+        try { return parse(Get(name)); }
+        catch (ArgumentException e) { throw new UsageException($"--{name}: {e.Message}"); }
     }
 }

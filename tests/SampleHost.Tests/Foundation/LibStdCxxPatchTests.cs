@@ -1,3 +1,4 @@
+using TestUtilities;
 using System.Runtime.InteropServices;
 using ElfCompat;
 
@@ -17,11 +18,10 @@ public partial class LibStdCxxPatchTests
         RepoPaths.ProjectOutput("src/SampleHost"),
     };
 
-    [Theory]
+    [LinuxTheory("ELF libraries and the system libstdc++")]
     [MemberData(nameof(Outputs))]
     public void Glibcxx3432NeedIsWeakOrProvided(string outputDir)
     {
-        if (!OperatingSystem.IsLinux()) return;
         var system = SystemLibStdCxx.Locate();
         Assert.NotNull(system);
         var provided = SystemLibStdCxx.Versions(system!);
@@ -34,7 +34,7 @@ public partial class LibStdCxxPatchTests
         Assert.All(VersionNeedPatcher.MissingNeeds(image, SystemLibStdCxx.SoName, provided), n => Assert.True(n.IsWeak, n.Version));
     }
 
-    [Fact]
+    [LinuxFact("patches an ELF library, makes a hard link")]
     public void PatchIsIdempotentAndLeavesOtherLinksUntouched()
     {
         var source = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");

@@ -1,3 +1,4 @@
+using TestUtilities;
 namespace SampleHost.Tests.Foundation;
 
 public class PluginOutputTests

@@ -1,3 +1,4 @@
+using TestUtilities;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,11 +45,10 @@ public class TorchSmokeTests
         Assert.Equal(new float[] { 19, 22, 43, 50 }, c.data<float>().ToArray());
     }
 
-    [Fact]
+    [LinuxFact("reads /proc/self/maps")]
     public void LibTorchSharpLoadedFromOwnOutputFolder()
     {
         using var _ = ones(1); // forces native initialisation
-        if (!OperatingSystem.IsLinux()) return;
         var mapped = File.ReadAllLines("/proc/self/maps")
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "")
             .Where(p => p.EndsWith("libLibTorchSharp.so", StringComparison.Ordinal))

@@ -1,7 +1,8 @@
+using TestUtilities;
 using Host.Abstractions;
 using Microsoft.Extensions.Logging.Abstractions;
 using SampleHost.Commands;
-using SampleHost.Runtime;
+using SampleHost.Hosting;
 
 namespace SampleHost.Tests.Plugins;
 

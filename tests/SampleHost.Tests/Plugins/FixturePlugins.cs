@@ -1,8 +1,9 @@
+using TestUtilities;
 using Host.Abstractions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Newtonsoft.Json.Linq;
 using SampleHost.Plugins;
-using SampleHost.Runtime;
+using SampleHost.Hosting;
 
 namespace SampleHost.Tests.Plugins;
 
@@ -10,7 +11,7 @@ namespace SampleHost.Tests.Plugins;
 internal static class FixturePlugins
 {
     /// <summary>plugins/ in the test output: the studio's bundled plugins (EsdPlugin).</summary>
-    public static string BundledRoot { get; } = Path.Combine(AppContext.BaseDirectory, "plugins");
+    public static string BundledRoot { get; } = Path.Combine(Path.GetDirectoryName(RepoPaths.StudioDll)!, "plugins");
 
     /// <summary>fixture-plugins/ in the test output: ScratchPlugin, OwnCopyPlugin, ThrowingPlugin, LiarPlugin, BadManifest, ...</summary>
     public static string Root { get; } = Path.Combine(AppContext.BaseDirectory, "fixture-plugins");
@@ -19,7 +20,7 @@ internal static class FixturePlugins
 
     /// <summary>A host over the given roots with an empty model cache and no open project, plugins not yet loaded.</summary>
     public static StudioHost Host(IEnumerable<string> roots, string dataFolder, params string[] disabled) =>
-        new(NullLoggerFactory.Instance, new SampleHost.Models.ModelCache(SampleHost.Models.StudioModel.Load), new SampleHost.Projects.ProjectService(),
+        new(NullLoggerFactory.Instance, new SampleHost.LoadedModels.ModelCache(SampleHost.LoadedModels.StudioModel.Load), new SampleHost.Projects.ProjectService(),
             new PluginSettings(roots.ToList(), disabled.ToHashSet(), dataFolder));
 }
 

@@ -1,3 +1,4 @@
+using TestUtilities;
 using System.Reflection;
 using System.Runtime.Loader;
 using Host.Abstractions;
@@ -271,7 +272,7 @@ public class PluginLoadingTests
         var data = Path.Combine(StudioProcess.FreshDataFolder(), "studio");
         var context = new PluginContext("scratch", PluginContext.DataFolderFor(data, "scratch"),
             Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, new PluginCommandStaging("scratch"),
-            new SampleHost.Models.ModelCache(SampleHost.Models.StudioModel.Load), new SampleHost.Projects.ProjectService());
+            new SampleHost.LoadedModels.ModelCache(SampleHost.LoadedModels.StudioModel.Load), new SampleHost.Projects.ProjectService());
 
         Assert.False(Directory.Exists(Path.Combine(data, "plugins", "scratch")));
         Assert.Equal(Path.Combine(data, "plugins", "scratch"), context.DataFolder);

@@ -1,3 +1,4 @@
+using TestUtilities;
 using Newtonsoft.Json.Linq;
 using SampleHost.Plugins;
 

@@ -1,18 +1,20 @@
+using TestUtilities;
 using System.Diagnostics;
 using Newtonsoft.Json.Linq;
 
 namespace SampleHost.Tests.Plugins;
 
 /// <summary>The plugins, menu and run verbs of the built studio, run as separate processes.</summary>
+[Collection(HeavyTests.Name)]
 public class PluginVerbsProcessTests
 {
     [Fact]
     public void PluginsVerbFindsTheBundledEsdPlugin()
     {
-        var (code, stdout, stderr) = StudioProcess.Run(null, "plugins");
+        var (code, stdout, stderr) = StudioProcess.RunWithPlugins(null, "plugins");
         Assert.True(code == 0, stderr);
         Assert.Contains("esd  Erase Concepts (ESD)  0.1.0  active", stdout);
-        Assert.Contains(Path.Combine(AppContext.BaseDirectory, "plugins", "EsdPlugin"), stdout);
+        Assert.Contains(Path.Combine(Path.GetDirectoryName(RepoPaths.StudioDll)!, "plugins", "EsdPlugin"), stdout);
         Assert.Contains("esd.about", stdout);
         Assert.DoesNotContain("scratch", stdout);
     }
@@ -20,7 +22,7 @@ public class PluginVerbsProcessTests
     [Fact]
     public void PluginsJsonListsEveryFixtureWithStatusAndReason()
     {
-        var (code, stdout, stderr) = StudioProcess.Run(FixturePlugins.Root, "plugins", "--json");
+        var (code, stdout, stderr) = StudioProcess.RunWithPlugins(FixturePlugins.Root, "plugins", "--json");
         Assert.True(code == 0, stderr);
         var plugins = JArray.Parse(stdout).Cast<JObject>().ToDictionary(p => (string)p["id"]!);
 
@@ -61,7 +63,7 @@ public class PluginVerbsProcessTests
     [Fact]
     public void MenuListsHostItemsAndPluginCommandsWithIds()
     {
-        var (code, stdout, stderr) = StudioProcess.Run(FixturePlugins.Root, "menu");
+        var (code, stdout, stderr) = StudioProcess.RunWithPlugins(FixturePlugins.Root, "menu");
         Assert.True(code == 0, stderr);
         Assert.Contains("Generate…", stdout);
         Assert.Contains("Inspect model…", stdout);
@@ -77,7 +79,7 @@ public class PluginVerbsProcessTests
     [Fact]
     public void RunEsdAboutPrintsVersions()
     {
-        var (code, stdout, stderr) = StudioProcess.Run(null, "run", "esd.about");
+        var (code, stdout, stderr) = StudioProcess.RunWithPlugins(null, "run", "esd.about");
         Assert.True(code == 0, stderr);
         Assert.Contains("Erase Concepts (ESD) 0.1.0", stdout);
         Assert.Contains($"plugin contract {Host.Abstractions.HostApi.Current}", stdout);
@@ -87,7 +89,7 @@ public class PluginVerbsProcessTests
     public void RunScratchCountShowsProgressAndSavesPreview()
     {
         var preview = Path.Combine(StudioProcess.FreshDataFolder(), "preview.png");
-        var (code, stdout, stderr) = StudioProcess.Run(FixturePlugins.Root, "run", "scratch.count", "--to", "3", "--delay-ms", "1", "--preview", preview);
+        var (code, stdout, stderr) = StudioProcess.RunWithPlugins(FixturePlugins.Root, "run", "scratch.count", "--to", "3", "--delay-ms", "1", "--preview", preview);
 
         Assert.True(code == 0, stderr);
         Assert.Equal("counted to 3", stdout.Trim());
@@ -99,7 +101,7 @@ public class PluginVerbsProcessTests
     [Fact]
     public void RunWithBadIntegerExitsTwoNamingTheParameter()
     {
-        var (code, stdout, stderr) = StudioProcess.Run(FixturePlugins.Root, "run", "scratch.count", "--to", "lots");
+        var (code, stdout, stderr) = StudioProcess.RunWithPlugins(FixturePlugins.Root, "run", "scratch.count", "--to", "lots");
         Assert.Equal(2, code);
         Assert.Contains("error: --to expects a whole number, got 'lots'", stderr);
         Assert.Contains("--delay-ms", stderr); // the command's parameters are listed
@@ -109,7 +111,7 @@ public class PluginVerbsProcessTests
     [Fact]
     public void RunWithUnknownParameterExitsTwo()
     {
-        var (code, _, stderr) = StudioProcess.Run(FixturePlugins.Root, "run", "scratch.count", "--speed", "9");
+        var (code, _, stderr) = StudioProcess.RunWithPlugins(FixturePlugins.Root, "run", "scratch.count", "--speed", "9");
         Assert.Equal(2, code);
         Assert.Contains("unknown parameter --speed for scratch.count", stderr);
     }
@@ -117,7 +119,7 @@ public class PluginVerbsProcessTests
     [Fact]
     public void RunUnknownCommandExitsTwo()
     {
-        var (code, _, stderr) = StudioProcess.Run(null, "run", "nope.nothing");
+        var (code, _, stderr) = StudioProcess.RunWithPlugins(null, "run", "nope.nothing");
         Assert.Equal(2, code);
         Assert.Contains("unknown command 'nope.nothing'", stderr);
     }
@@ -125,18 +127,14 @@ public class PluginVerbsProcessTests
     [Fact]
     public void RunCommandOfBrokenPluginExplainsWhy()
     {
-        var (code, _, stderr) = StudioProcess.Run(FixturePlugins.Root, "run", "liar.real");
+        var (code, _, stderr) = StudioProcess.RunWithPlugins(FixturePlugins.Root, "run", "liar.real");
         Assert.Equal(1, code);
         Assert.Contains("belongs to plugin 'liar', which is malfunctioned", stderr);
     }
 
-    [Fact]
+    [SigintFact]
     public async Task CtrlCCancelsARunningCommandWithExit130()
     {
-        if (!OperatingSystem.IsLinux()) return;
-        // A test run started in the background of a script (nohup, `cmd &`) ignores SIGINT, and so does every child
-        // it starts: the studio then rightly keeps counting, as any program does under nohup. Nothing to test there.
-        if (SigintIgnored()) return;
         var env = new Dictionary<string, string> { ["STUDIO_DATA_DIR"] = StudioProcess.FreshDataFolder(), ["STUDIO_PLUGINS_DIR"] = FixturePlugins.Root };
         using var p = Process.Start(StudioProcess.StartInfo(env, "run", "scratch.count", "--to", "1000", "--delay-ms", "50"))!;
         var stdout = p.StandardOutput.ReadToEndAsync();
@@ -167,10 +165,4 @@ public class PluginVerbsProcessTests
         Assert.DoesNotContain("counted", await stdout);
     }
 
-    /// <summary>Whether this process ignores SIGINT (bit 2 of SigIgn in /proc/self/status).</summary>
-    private static bool SigintIgnored()
-    {
-        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
-        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & 0x2) != 0;
-    }
 }

@@ -1,7 +1,7 @@
 using Host.Abstractions;
-using SampleHost.Models;
+using SampleHost.LoadedModels;
 using SampleHost.Projects;
-using SampleHost.Tests.Models;
+using SampleHost.Tests.LoadedModels;
 using static TorchSharp.torch;
 
 namespace SampleHost.Tests.Projects;

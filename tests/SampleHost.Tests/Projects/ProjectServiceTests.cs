@@ -1,3 +1,4 @@
+using TestUtilities;
 using Host.Abstractions;
 using SampleHost.Projects;
 

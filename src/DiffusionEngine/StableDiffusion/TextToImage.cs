@@ -1,0 +1,70 @@
+using DiffusionEngine.Images;
+using static TorchSharp.torch;
+
+namespace DiffusionEngine.StableDiffusion;
+
+/// <summary>What to generate. Image i of a request uses seed <c>Seed + i</c>, so any single image can be reproduced.</summary>
+public sealed record TextToImageRequest
+{
+    public required string Prompt { get; init; }
+    public string NegativePrompt { get; init; } = "";
+    public int Steps { get; init; } = 30;
+    public double Guidance { get; init; } = 7.5;
+    public double Eta { get; init; }
+    public long Seed { get; init; }
+    public int Count { get; init; } = 1;
+    /// <summary>Images generated together in one batch.</summary>
+    public int BatchSize { get; init; } = 8;
+    public int? Width { get; init; }
+    public int? Height { get; init; }
+}
+
+/// <summary>Text-to-image with the DDIM sampler and classifier-free guidance.</summary>
+public static class TextToImage
+{
+    /// <summary>
+    /// Generates <c>request.Count</c> images: [3, H, W] in [-1, 1] on the CPU, with the parameters that reproduce each.
+    /// The initial noise is drawn on the CPU in float32 from a generator seeded per image, so a seed gives the same
+    /// image whatever the batch size and (up to arithmetic) the device.
+    /// </summary>
+    public static List<(Tensor Image, GenerationParameters Parameters)> Generate(StableDiffusionModel model, TextToImageRequest request,
+        string modelFingerprint, IReadOnlyList<string> edits, Action<int, int>? onStep = null, CancellationToken cancel = default)
+    {
+        int width = request.Width ?? model.ImageSize, height = request.Height ?? model.ImageSize;
+        int scale = model.VaeScale;
+        if (width % scale != 0 || height % scale != 0 || width <= 0 || height <= 0)
+            throw new ArgumentException($"width and height must be positive multiples of {scale} (the VAE's downscale factor), got {width}x{height}");
+        var results = new List<(Tensor, GenerationParameters)>();
+        int totalSteps = request.Count * request.Steps, doneSteps = 0;
+        using var noGrad = no_grad();
+        for (int start = 0; start < request.Count; start += request.BatchSize)
+        {
+            int n = Math.Min(request.BatchSize, request.Count - start);
+            using var scope = NewDisposeScope();
+            var noise = Enumerable.Range(start, n).Select(i =>
+            {
+                using var g = new Generator((ulong)(request.Seed + i));
+                return randn([1, model.LatentChannels, height / scale, width / scale], float32, CPU, generator: g);
+            }).ToList();
+            var latents = cat(noise).to(model.Dtype, model.Device);
+            var cond = model.EncodePrompts(Enumerable.Repeat(request.Prompt, n).ToList());
+            var uncond = model.EncodePrompts(Enumerable.Repeat(request.NegativePrompt, n).ToList());
+            using var scheduler = model.CreateScheduler();
+            var x0 = DdimSampler.Sample(model.Unet, scheduler, latents, cond, uncond, request.Guidance, request.Steps, request.Eta,
+                onStep: (s, _) => onStep?.Invoke(doneSteps + s * n, totalSteps), cancel: cancel);
+            doneSteps += n * request.Steps;
+            var images = model.DecodeLatents(x0).to(float32).cpu();
+            for (int i = 0; i < n; i++)
+            {
+                var p = new GenerationParameters
+                {
+                    Prompt = request.Prompt, NegativePrompt = request.NegativePrompt, Steps = request.Steps,
+                    Guidance = request.Guidance, Eta = request.Eta, Seed = request.Seed + start + i, Width = width, Height = height,
+                    ModelFingerprint = modelFingerprint, Model = Path.GetFileName(model.Folder.Root), Device = model.Device.ToString(), Edits = edits,
+                };
+                results.Add((images[i].MoveToOuterDisposeScope(), p));
+            }
+        }
+        return results;
+    }
+}

@@ -1,0 +1,33 @@
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace DiffusionEngine.Text;
+
+/// <summary>transformers' CLIPTextTransformer (<c>text_model.*</c>): embeddings, encoder, final LayerNorm.</summary>
+public sealed class ClipTextTransformer : nn.Module<Tensor, Tensor>
+{
+    [ComponentName(Name = "embeddings")]
+    private readonly ClipTextEmbeddings _embeddings;
+    [ComponentName(Name = "encoder")]
+    private readonly ClipEncoder _encoder;
+    [ComponentName(Name = "final_layer_norm")]
+    private readonly LayerNorm _finalNorm;
+
+    public ClipTextTransformer(ClipTextConfig config, Device? device = null, ScalarType? dtype = null) : base(nameof(ClipTextTransformer))
+    {
+        _embeddings = new ClipTextEmbeddings(config, device, dtype);
+        _encoder = new ClipEncoder(config, device, dtype);
+        _finalNorm = nn.LayerNorm([config.HiddenSize], eps: config.LayerNormEps, device: device, dtype: dtype);
+        RegisterComponents();
+    }
+
+    /// <param name="inputIds">int64 [B, L]</param>
+    /// <returns>last_hidden_state [B, L, C], after the final LayerNorm</returns>
+    public override Tensor forward(Tensor inputIds)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = _encoder.forward(_embeddings.forward(inputIds));
+        return scope.MoveToOuter(_finalNorm.forward(hidden));
+    }
+}

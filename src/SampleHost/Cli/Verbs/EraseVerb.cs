@@ -1,0 +1,128 @@
+using DiffusionEngine.IO;
+using Host.Abstractions;
+using Microsoft.Extensions.Logging;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using SampleHost.Cli;
+using SampleHost.Commands;
+using SampleHost.LoadedModels;
+using SampleHost.Hosting;
+using ShapesWorld;
+using ShapesWorld.Evaluation;
+
+namespace SampleHost.Cli.Verbs;
+
+/// <summary>
+/// The product's main job in one step, for models that ship an evaluation world (the bundled model): run the
+/// plugin command <c>esd.erase-concept</c>, then judge the model before and after with the shipped prompts and
+/// classifier, and write the delta, a before/after grid and a report. Only command ids are used: the studio
+/// knows no plugin's code.
+/// </summary>
+internal static class EraseVerb
+{
+    public static Verb Create(StudioHost host) => new()
+    {
+        Name = "erase",
+        Description = "Erase concept(s) with the ESD plugin and report what changed: rates before and after for the erased concept and the others, a before/after grid.",
+        Options =
+        [
+            new OptionSpec("concepts", "concept(s) to erase, comma-separated", Required: true),
+            new OptionSpec("model", "model folder with prompts/ and classifier/", "models/tiny-shapes"),
+            new OptionSpec("method", "ESD method (default: the model's esd_defaults.json)"),
+            new OptionSpec("iterations", "training iterations, in all (default: the model's per concept, times the concepts)"),
+            new OptionSpec("seed", "training and evaluation seed", "0"),
+            new OptionSpec("learning-rate", "Adam learning rate (default: the model's)"),
+            new OptionSpec("timestep-mapping", "paper or matched (default: the model's)"),
+            new OptionSpec("eta", "negative guidance strength (default: the model's)"),
+            new OptionSpec("start-guidance", "guidance when sampling x_t (default: the model's)"),
+            new OptionSpec("xt-from", "trained or frozen (default: the model's)"),
+            new OptionSpec("batch-size", "x_t samples per iteration (default: the model's)"),
+            new OptionSpec("prompt-templates", "prompts the concept is trained under, {} for the concept, comma-separated (default: the model's)"),
+            new OptionSpec("preserve", "concepts to keep as they were, comma-separated, or none (default: the model's)"),
+            new OptionSpec("preserve-weight", "weight of the retain term (default: the model's)"),
+            new OptionSpec("images-per-prompt", "K images per prompt for the report", "20"),
+            new OptionSpec("out", "folder for the report, grids and a copy of the delta", "erase-report"),
+            new OptionSpec("device", "cpu, cuda, cuda:N or auto"),
+            new OptionSpec("dtype", "float32, float16 or bfloat16", "float32"),
+        ],
+        Handler = (args, cancel) => RunAsync(host, args, cancel),
+    };
+
+    private static async Task<int> RunAsync(StudioHost host, ParsedArgs args, CancellationToken cancel)
+    {
+        HostSelection.Apply(host, args);
+        var folder = host.ModelCache.ActiveModelFolder!;
+        var promptFiles = Directory.Exists(Path.Combine(folder, "prompts")) ? Directory.GetFiles(Path.Combine(folder, "prompts"), "*.jsonl").Order().ToList() : [];
+        if (promptFiles.Count == 0) throw new UsageException($"{folder}: no prompts/*.jsonl to judge the erasure with");
+        var prompts = promptFiles.SelectMany(PromptFile.Read).ToList();
+        var outDir = Path.GetFullPath(args.Require("out"));
+        Directory.CreateDirectory(outDir);
+        var settings = new WorldEvaluator.Settings(args.Int("images-per-prompt", 1, 10000), args.Long("seed"));
+        var concepts = args.Require("concepts");
+
+        var erase = new Dictionary<string, string> { ["concepts"] = concepts, ["seed"] = args.Require("seed") };
+        foreach (var passed in new[] { "method", "iterations", "learning-rate", "timestep-mapping", "eta", "start-guidance", "xt-from", "prompt-templates", "batch-size", "preserve", "preserve-weight" })
+            if (args.Get(passed) is { } value) erase[passed] = value;
+        var result = await Run(host, "esd.erase-concept", erase, cancel);
+        var delta = result.Files.Single();
+        File.Copy(delta, Path.Combine(outDir, Path.GetFileName(delta)), overwrite: true);
+
+        EvalReport before, after;
+        using (var lease = await host.ModelCache.AcquireAsync(LeaseMode.Shared, cancel))
+            before = EvalVerb.Evaluate(((StudioModel)lease.Model).Engine, null, prompts, settings, null, Path.Combine(outDir, "before.png"), cancel);
+        await Run(host, "esd.load-edited-model", new() { ["delta"] = delta }, cancel);
+        using (var lease = await host.ModelCache.AcquireAsync(LeaseMode.Shared, cancel))
+            after = EvalVerb.Evaluate(((StudioModel)lease.Model).Engine, null, prompts, settings, delta, Path.Combine(outDir, "after.png"), cancel);
+        await Run(host, "esd.restore-original", [], cancel);
+
+        var erased = concepts.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => c.ToLowerInvariant()).ToList();
+        var summary = Summary(before, after, erased);
+        var report = new JObject
+        {
+            ["concepts"] = new JArray(erased), ["delta"] = delta, ["message"] = result.Message,
+            ["summary"] = summary, ["before"] = before.ToJson(), ["after"] = after.ToJson(),
+        };
+        AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), report.ToString(Formatting.Indented));
+        Console.WriteLine(result.Message);
+        Console.WriteLine(summary.ToString(Formatting.Indented));
+        Console.WriteLine($"wrote {Path.Combine(outDir, "report.json")}, before.png, after.png and the delta {Path.GetFileName(delta)}");
+        return 0;
+    }
+
+    /// <summary>Per attribute of an erased concept: its rate before/after, and every other value's (with the mean change).</summary>
+    private static JObject Summary(EvalReport before, EvalReport after, IReadOnlyList<string> erased)
+    {
+        var summary = new JObject();
+        var b = before.ByConcept;
+        var a = after.ByConcept;
+        foreach (var attribute in erased.Select(WorldInventory.AttributeOf).OfType<string>().Distinct())
+        {
+            if (!b.TryGetValue(attribute, out var bv) || !a.TryGetValue(attribute, out var av)) continue;
+            var rows = new JObject();
+            foreach (var value in bv.Keys)
+                rows[value] = new JObject { ["before"] = Math.Round(bv[value], 4), ["after"] = Math.Round(av[value], 4), ["erased"] = erased.Contains(value) };
+            var others = bv.Keys.Where(v => !erased.Contains(v)).ToList();
+            summary[attribute] = new JObject
+            {
+                ["concepts"] = rows,
+                ["others_mean_drop"] = others.Count == 0 ? 0 : Math.Round(others.Average(v => bv[v] - av[v]), 4),
+                ["others_max_drop"] = others.Count == 0 ? 0 : Math.Round(others.Max(v => bv[v] - av[v]), 4),
+            };
+        }
+        return summary;
+    }
+
+    private static async Task<CommandResult> Run(StudioHost host, string id, Dictionary<string, string> given, CancellationToken cancel)
+    {
+        var command = host.Commands.Find(id) ?? throw new UsageException($"command '{id}' is not available: is the ESD plugin active? (studio plugins)");
+        var progress = new ConsoleProgress(Console.Error, !Console.IsErrorRedirected, null, host.Logging.CreateLogger("erase"));
+        var outcome = await host.Runner.RunAsync(command, given, progress, cancel);
+        progress.Finish();
+        return outcome.Kind switch
+        {
+            CommandOutcomeKind.Succeeded => outcome.Result!,
+            CommandOutcomeKind.Cancelled => throw new OperationCanceledException(),
+            _ => throw new InvalidOperationException($"{id}: {outcome.Error}"),
+        };
+    }
+}

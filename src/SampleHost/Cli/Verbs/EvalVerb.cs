@@ -1,0 +1,80 @@
+using DiffusionEngine.IO;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using SampleHost.Cli;
+using DiffusionEngine.Safetensors;
+using DiffusionEngine.StableDiffusion;
+using SampleHost.LoadedModels;
+using SampleHost.Patches;
+using SampleHost.Plugins;
+using SampleHost.Hosting;
+using ShapesWorld;
+using ShapesWorld.Classifier;
+using ShapesWorld.Evaluation;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SampleHost.Cli.Verbs;
+
+internal static class EvalVerb
+{
+    public static Verb Create() => new()
+    {
+        Name = "eval",
+        Description = "Generate K images per prompt of a prompts file and judge them with the model's world classifier: how often the expected shape, colour and style are drawn.",
+        Options =
+        [
+            new OptionSpec("model", "model folder (with a classifier/ subfolder)", Required: true),
+            new OptionSpec("prompts", "JSON Lines: {\"prompt\": ..., \"expect\": {\"shape\"|\"color\"|\"style\": ...}}", Required: true),
+            new OptionSpec("images-per-prompt", "K images per prompt", "20"),
+            new OptionSpec("seed", "seed of the first image", "0"),
+            new OptionSpec("steps", "DDIM steps", "25"),
+            new OptionSpec("guidance", "classifier-free guidance scale", "7.5"),
+            new OptionSpec("delta", "U-Net tensors to swap in before generating (an ESD delta or any safetensors of U-Net tensors by name)"),
+            new OptionSpec("classifier", "classifier folder (default: <model>/classifier)"),
+            new OptionSpec("out", "write the report as JSON here"),
+            new OptionSpec("sheet", "write a labelled grid of the images here (PNG)"),
+            new OptionSpec("device", "cpu, cuda, cuda:N or auto"),
+        ],
+        Handler = (args, cancel) =>
+        {
+            var prompts = PromptFile.Read(args.Require("prompts"));
+            var settings = new WorldEvaluator.Settings(args.Int("images-per-prompt", 1, 10000), args.Long("seed"), args.Int("steps", 1, 1000), args.Double("guidance"));
+            var report = Evaluate(args.Require("model"), args.Get("classifier"), prompts, settings, args.Get("delta"), args.Device(), args.Get("sheet"), cancel);
+            if (args.Get("out") is { } outPath) WriteJson(outPath, report);
+            Print(report);
+            return Task.FromResult(0);
+        },
+    };
+
+    public static EvalReport Evaluate(string modelDir, string? classifierDir, IReadOnlyList<EvalPrompt> prompts, WorldEvaluator.Settings settings,
+        string? delta, Device device, string? sheet, CancellationToken cancel)
+    {
+        using var model = StableDiffusionModel.Load(modelDir, device, ScalarType.Float32);
+        using var patches = new WeightPatcher(model.Unet);
+        if (delta is not null)
+        {
+            using var contents = SafetensorsFiles.Instance.Read(delta);
+            patches.Apply(contents.Tensors, Path.GetFileName(delta));
+        }
+        return Evaluate(model, classifierDir, prompts, settings, delta, sheet, cancel);
+    }
+
+    /// <summary>Evaluates a loaded model as it is (with whatever weights are live), reporting progress on stderr.</summary>
+    public static EvalReport Evaluate(StableDiffusionModel model, string? classifierDir, IReadOnlyList<EvalPrompt> prompts, WorldEvaluator.Settings settings,
+        string? delta, string? sheet, CancellationToken cancel) =>
+        WorldEvaluator.Evaluate(model, classifierDir, prompts, settings, delta, sheet,
+            (done, total) => Console.Error.WriteLine($"eval: prompt {done}/{total}"), cancel);
+
+    public static void WriteJson(string path, EvalReport report) =>
+        AtomicFile.WriteAllText(path, report.ToJson().ToString(Formatting.Indented));
+
+    public static void Print(EvalReport report)
+    {
+        foreach (var p in report.Prompts)
+            Console.WriteLine($"{p.Prompt,-45} " + string.Join("  ", p.Rates.Select(r => $"{r.Key}={p.Expect[r.Key]} {r.Value:P0}")));
+        Console.WriteLine("total: " + string.Join("  ", report.Total.Select(kv => $"{kv.Key} {kv.Value:P1}")));
+        foreach (var (attribute, values) in report.ByConcept)
+            Console.WriteLine($"{attribute}: " + string.Join("  ", values.Select(kv => $"{kv.Key} {kv.Value:P0}")));
+    }
+}

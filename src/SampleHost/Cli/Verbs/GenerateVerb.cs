@@ -1,0 +1,80 @@
+using Host.Abstractions;
+using SampleHost.Cli;
+using SampleHost.Commands;
+using DiffusionEngine.Images;
+using DiffusionEngine.StableDiffusion;
+using SampleHost.LoadedModels;
+using SampleHost.Projects;
+using SampleHost.Hosting;
+
+namespace SampleHost.Cli.Verbs;
+
+internal static class GenerateVerb
+{
+    public static Verb Create(StudioHost host) => new()
+    {
+        Name = "generate",
+        Description = "Generate images from a prompt with DDIM and classifier-free guidance; writes PNGs with their parameters.",
+        Options =
+        [
+            new OptionSpec("model", "model folder (diffusers layout); default: the project's base model"),
+            new OptionSpec("project", "project folder: its blocklist guards the generation, images go to its output folder"),
+            new OptionSpec("prompt", "what to draw", Required: true),
+            new OptionSpec("negative-prompt", "what to steer away from", ""),
+            new OptionSpec("steps", "DDIM steps", "30"),
+            new OptionSpec("guidance", "classifier-free guidance scale", "7.5"),
+            new OptionSpec("eta", "DDIM eta (0 = deterministic)", "0"),
+            new OptionSpec("seed", "seed of the first image; image i uses seed + i (default: random)"),
+            new OptionSpec("count", "number of images", "1"),
+            new OptionSpec("batch-size", "images generated together", "8"),
+            new OptionSpec("width", "image width in pixels (default: the model's size)"),
+            new OptionSpec("height", "image height in pixels (default: the model's size)"),
+            new OptionSpec("device", "cpu, cuda, cuda:N or auto"),
+            new OptionSpec("dtype", "float32, float16 or bfloat16", "float32"),
+            new OptionSpec("out", "output folder (default: the project's output folder, else ./outputs)"),
+        ],
+        Handler = async (args, cancel) =>
+        {
+            var request = new TextToImageRequest
+            {
+                Prompt = args.Require("prompt"),
+                NegativePrompt = args.Get("negative-prompt") ?? "",
+                Steps = args.Int("steps", 1, 1000),
+                Guidance = args.Double("guidance"),
+                Eta = args.Double("eta"),
+                Seed = args.Has("seed") ? args.Long("seed") : Random.Shared.NextInt64(0, uint.MaxValue),
+                Count = args.Int("count", 1, 100000),
+                BatchSize = args.Int("batch-size", 1, 1024),
+                Width = args.Has("width") ? args.Int("width", 8, 8192) : null,
+                Height = args.Has("height") ? args.Int("height", 8, 8192) : null,
+            };
+            HostSelection.Apply(host, args);
+            if (host.ModelCache.ActiveModelFolder is null)
+                throw new UsageException(args.Has("project") ? "the project has no baseModel: pass --model" : "--model is required (or --project with a base model)");
+
+            var gate = new GenerationGate(host.ProjectService, host.ModelCache);
+            using var ticket = await gate.AdmitAsync([request.Prompt], cancel);
+            if (!ticket.Allowed)
+            {
+                Console.Error.WriteLine($"error: generation refused: {ticket.Message}");
+                return 3;
+            }
+            if (ticket.Message is { Length: > 0 } note) Console.Error.WriteLine(note);
+            var model = (StudioModel)ticket.Lease!.Model;
+            IReadOnlyList<string> edits = model.Patches.LiveStamp is { } stamp ? [$"weights patch {stamp} ({model.Patches.PatchedNames.Count} tensors)"] : [];
+            var outDir = args.Get("out") ?? host.ProjectService.ActiveProject?.OutputFolder ?? "outputs";
+            var progress = new ConsoleProgress(Console.Error, !Console.IsErrorRedirected);
+            var images = TextToImage.Generate(model.Engine, request, model.Fingerprint, edits,
+                (done, total) => progress.Report(new ProgressReport((double)done / total, $"step {done}/{total}")), cancel);
+            progress.Finish();
+            foreach (var (image, p) in images)
+            {
+                using var _ = image;
+                var path = Path.Combine(outDir, $"{p.Seed}.png");
+                PngImageFile.Save(image, path, p);
+                Console.WriteLine(path);
+            }
+            return 0;
+        },
+    };
+}

@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Logging;
+using SampleHost.Cli;
+using SampleHost.Commands;
+using SampleHost.Plugins;
+using SampleHost.Hosting;
+
+namespace SampleHost.Cli.Verbs;
+
+/// <summary>
+/// <c>studio run &lt;command-id&gt; [--preview file] [--&lt;parameter&gt; &lt;value&gt;...]</c>: runs a registered command
+/// with a progress bar on stderr. Exit codes: 0 done, 2 bad parameters or unknown command, 130 cancelled (Ctrl+C),
+/// 1 the command failed.
+/// </summary>
+internal static class RunVerb
+{
+    public static Verb Create(StudioHost host, TextWriter? stdout = null, TextWriter? stderr = null) => new()
+    {
+        Name = "run",
+        Description = "Run a plugin command by id (see 'studio menu'); its parameters are given as --<name> <value>.",
+        Arguments = [new ArgumentSpec("command-id", "the command to run, e.g. esd.about")],
+        Options =
+        [
+            new OptionSpec("preview", "save the latest preview image the command reports to this PNG file"),
+            new OptionSpec("model", "model folder the command works on (default: the project's base model)"),
+            new OptionSpec("project", "open this project first (its blocklist, its base model)"),
+            new OptionSpec("device", "cpu, cuda, cuda:N or auto"),
+            new OptionSpec("dtype", "float32, float16 or bfloat16", "float32"),
+        ],
+        AllowExtraOptions = true,
+        Handler = (args, cancel) => RunAsync(host, args, stdout ?? Console.Out, stderr ?? Console.Error, cancel),
+    };
+
+    private static async Task<int> RunAsync(StudioHost host, ParsedArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    {
+        var plugins = host.Plugins;
+        var id = args.Arg("command-id");
+        var command = host.Commands.Find(id);
+        if (command is null)
+        {
+            if (plugins.FirstOrDefault(p => p.Status != PluginStatus.Active && p.Manifest?.Commands.Contains(id) == true) is { } owner)
+            {
+                stderr.WriteLine($"error: command '{id}' belongs to plugin '{owner.Id}', which is {owner.Status.Text()}: {owner.Reason}");
+                return 1;
+            }
+            throw new UsageException($"unknown command '{id}' (see 'studio menu' for the commands there are)");
+        }
+
+        HostSelection.Apply(host, args);
+
+        string? preview = null;
+        if (args.Get("preview") is { } p)
+        {
+            preview = Path.GetFullPath(p);
+            if (Path.GetDirectoryName(preview) is { } dir && !Directory.Exists(dir))
+                throw new UsageException($"--preview: folder {dir} does not exist");
+        }
+
+        var interactive = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
+        var progress = new ConsoleProgress(stderr, interactive, preview, host.Logging.CreateLogger("run"));
+        var outcome = await host.Runner.RunAsync(command, args.Extra, progress, cancel);
+        progress.Finish();
+
+        switch (outcome.Kind)
+        {
+            case CommandOutcomeKind.Succeeded:
+                stdout.WriteLine(outcome.Result!.Message);
+                foreach (var file in outcome.Result.Files) stdout.WriteLine(file);
+                break;
+            case CommandOutcomeKind.InvalidArguments:
+                stderr.WriteLine($"error: {outcome.Error}");
+                CommandHelp.Write(command.Definition, stderr);
+                break;
+            case CommandOutcomeKind.Cancelled:
+                stderr.WriteLine("cancelled");
+                break;
+            default:
+                stderr.WriteLine($"error: {outcome.Error}");
+                break;
+        }
+        return outcome.ExitCode;
+    }
+}

@@ -1,4 +1,0 @@
-namespace SampleHost.Commands;
-
-/// <summary>The arguments given to a command are wrong; the message names the parameter and what it expects.</summary>
-internal sealed class CommandArgumentException(string message) : Exception(message);

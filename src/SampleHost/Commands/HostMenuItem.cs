@@ -1,4 +1,0 @@
-namespace SampleHost.Commands;
-
-/// <summary>A menu item of the host itself: its menu path and the studio verb that does it.</summary>
-internal sealed record HostMenuItem(string MenuPath, string Verb);

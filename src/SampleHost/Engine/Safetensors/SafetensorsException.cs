@@ -1,4 +1,0 @@
-namespace SampleHost.Engine.Safetensors;
-
-/// <summary>A safetensors file is malformed: the message names the file (and tensor) and what was expected.</summary>
-internal sealed class SafetensorsException(string message) : Exception(message);

@@ -1,4 +1,0 @@
-namespace SampleHost.Plugins;
-
-/// <summary>A plugin's manifest.json is unreadable or invalid; the message names the file and the field.</summary>
-internal sealed class PluginManifestException(string message) : Exception(message);

@@ -1,0 +1,44 @@
+using Newtonsoft.Json.Linq;
+using TestUtilities;
+
+namespace SampleHost.Tests.Cli;
+
+[Collection(HeavyTests.Name)]
+public class EvalVerbTests
+{
+    /// <summary>Every name in the JSON tree, with its path (field names only, not dictionary keys of concepts).</summary>
+    private static IEnumerable<(string Path, string Name)> Fields(JToken token, string path = "")
+    {
+        if (token is JObject o)
+            foreach (var p in o.Properties())
+            {
+                yield return (path, p.Name);
+                foreach (var inner in Fields(p.Value, $"{path}/{p.Name}")) yield return inner;
+            }
+        else if (token is JArray a)
+            foreach (var item in a)
+                foreach (var inner in Fields(item, path + "[]")) yield return inner;
+    }
+
+    [Fact]
+    public void TheReportHoldsEachFigureOnce()
+    {
+        using var tmp = new TempFolder();
+        var prompts = tmp.File("one.jsonl");
+        File.WriteAllText(prompts, "{\"prompt\": \"a star\", \"expect\": {\"shape\": \"star\"}}\n");
+        var outPath = tmp.File("report.json");
+        var (code, stdout, stderr) = StudioProcess.Run("eval", "--model", RepoPaths.BundledModel, "--prompts", prompts,
+            "--images-per-prompt", "2", "--steps", "2", "--out", outPath);
+        Assert.True(code == 0, stderr + stdout);
+
+        var report = JObject.Parse(File.ReadAllText(outPath));
+        Assert.Equal(2, (int)report["images_per_prompt"]!);
+        Assert.NotNull(report["total"]?["shape"]);
+        Assert.NotNull(report["by_concept"]?["shape"]?["star"]);
+        Assert.Equal("a star", (string)report["prompts"]![0]!["prompt"]!);
+        // No field twice under two spellings (Total and total, ByConcept and by_concept).
+        var duplicates = Fields(report).GroupBy(f => (f.Path, Key: f.Name.Replace("_", "").ToLowerInvariant()))
+            .Where(g => g.Select(f => f.Name).Distinct().Count() > 1).Select(g => string.Join("/", g.Select(f => f.Name).Distinct())).ToList();
+        Assert.Empty(duplicates);
+    }
+}

@@ -1,0 +1,123 @@
+using TestUtilities;
+using Newtonsoft.Json.Linq;
+using static TorchSharp.torch;
+
+namespace SampleHost.Tests.Cli;
+
+/// <summary>The engine's command-line contract, run as a user runs it, against the reference fixture.</summary>
+[Collection(HeavyTests.Name)]
+public class ModelVerbsTests
+{
+    [Fact]
+    public void ProbeReproducesEveryReferenceOutput()
+    {
+        using var tmp = new TempFolder();
+        var outPath = tmp.File("out.safetensors");
+        var (code, _, stderr) = StudioProcess.Run("model", "probe", AlphaFixture.Folder, "--inputs", AlphaFixture.Inputs, "--out", outPath);
+        Assert.True(code == 0, stderr);
+
+        var actual = AlphaFixture.ReadAll(outPath);
+        var reference = AlphaFixture.ReadAll(AlphaFixture.Outputs);
+        try
+        {
+            Assert.Equal(reference.Keys.OrderBy(k => k), actual.Keys.OrderBy(k => k));
+            Assert.Equal(reference["ddim.timesteps"].data<long>().ToArray(), actual["ddim.timesteps"].data<long>().ToArray());
+            foreach (var name in reference.Keys.Where(k => k != "ddim.timesteps"))
+            {
+                Assert.Equal(reference[name].shape, actual[name].shape);
+                var err = Tolerances.RelativeError(actual[name], reference[name]);
+                Assert.True(err <= 1e-4, $"{name}: relative error {err:E2} > 1e-4");
+            }
+        }
+        finally
+        {
+            foreach (var t in actual.Values.Concat(reference.Values)) t.Dispose();
+        }
+    }
+
+    [Fact]
+    public void InspectJsonReportsACleanFolder()
+    {
+        var (code, stdout, stderr) = StudioProcess.Run("model", "inspect", AlphaFixture.Folder, "--json");
+        Assert.True(code == 0, stderr);
+        var components = (JObject)JObject.Parse(stdout)["components"]!;
+        Assert.Equal(792_964L, (long)components["unet"]!["parameters"]!);
+        Assert.Equal(1_597_162L, (long)components["text_encoder"]!["parameters"]!);
+        Assert.Equal(658_375L, (long)components["vae"]!["parameters"]!);
+        foreach (var name in new[] { "unet", "text_encoder", "vae" })
+        {
+            Assert.Equal("float32", (string?)components[name]!["dtype"]);
+            Assert.Empty((JArray)components[name]!["missing"]!);
+            Assert.Empty((JArray)components[name]!["unexpected"]!);
+            Assert.Empty((JArray)components[name]!["mismatched"]!);
+        }
+    }
+
+    [Fact]
+    public void InspectNamesAMissingAndAMisshapenTensor()
+    {
+        using var copy = AlphaFixture.CopyModel();
+        var unetFile = Path.Combine(copy.Path, "unet", "diffusion_pytorch_model.safetensors");
+        var tensors = AlphaFixture.ReadAll(unetFile);
+        tensors.Remove("conv_in.bias", out var removed);
+        removed!.Dispose();
+        var old = tensors["conv_out.weight"];
+        tensors["conv_out.weight"] = zeros(4, 32, 1, 1);
+        old.Dispose();
+        DiffusionEngine.Safetensors.SafetensorsWriter.Write(unetFile, tensors);
+        foreach (var t in tensors.Values) t.Dispose();
+
+        var (code, stdout, _) = StudioProcess.Run("model", "inspect", copy.Path, "--json");
+        Assert.Equal(1, code);
+        var unet = JObject.Parse(stdout)["components"]!["unet"]!;
+        Assert.Equal(["conv_in.bias"], unet["missing"]!.Values<string>());
+        Assert.Contains("conv_out.weight", (string?)unet["mismatched"]![0]);
+
+        var (genCode, _, genErr) = StudioProcess.Run("generate", "--model", copy.Path, "--prompt", "x", "--steps", "1");
+        Assert.NotEqual(0, genCode);
+        Assert.Contains("conv_in.bias", genErr);
+        Assert.Contains("conv_out.weight", genErr);
+    }
+
+    [Fact]
+    public void TokenizeVerbPrintsTheIds()
+    {
+        var (code, stdout, stderr) = StudioProcess.Run("tokenize", AlphaFixture.Folder, "a photo of a cat");
+        Assert.True(code == 0, stderr);
+        var ids = stdout.Trim().Split(' ').Select(long.Parse).ToArray();
+        Assert.Equal(77, ids.Length);
+        Assert.Equal(new long[] { 49406, 320, 1125, 539, 320, 2368, 49407, 49407 }, ids[..8]);
+    }
+
+    [Fact]
+    public void GenerateWritesReproduciblePngsWithParameters()
+    {
+        using var tmp = new TempFolder();
+        string[] common = ["generate", "--model", AlphaFixture.Folder, "--prompt", "a photo of a cat", "--steps", "4", "--seed", "7"];
+        var (code, stdout, stderr) = StudioProcess.Run([.. common, "--count", "2", "--out", tmp.File("a")]);
+        Assert.True(code == 0, stderr);
+        var files = stdout.Trim().Split('\n');
+        Assert.Equal(2, files.Length);
+        var meta = DiffusionEngine.Images.PngImageFile.ReadParameters(files[1]);
+        Assert.Equal(8, meta.Seed);
+        Assert.Equal(16, meta.Width);
+        Assert.Contains("Steps: 4, Sampler: DDIM, CFG scale: 7.5, Seed: 8, Size: 16x16",
+            DiffusionEngine.Images.PngImageFile.ReadText(files[1])["parameters"]);
+
+        // The same command again gives the same bytes.
+        var (code2, stdout2, stderr2) = StudioProcess.Run([.. common, "--count", "2", "--out", tmp.File("b")]);
+        Assert.True(code2 == 0, stderr2);
+        Assert.Equal(File.ReadAllBytes(files[1]), File.ReadAllBytes(stdout2.Trim().Split('\n')[1]));
+
+        // Image 8 alone (seed 8, batch of one) is the second image of the batch, up to float rounding.
+        var (code3, stdout3, stderr3) = StudioProcess.Run(["generate", "--model", AlphaFixture.Folder, "--prompt", "a photo of a cat", "--steps", "4", "--seed", "8", "--out", tmp.File("c")]);
+        Assert.True(code3 == 0, stderr3);
+        using var batched = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(files[1]);
+        using var single = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(stdout3.Trim());
+        var a = new byte[16 * 16 * 3];
+        var b = new byte[16 * 16 * 3];
+        batched.CopyPixelDataTo(a);
+        single.CopyPixelDataTo(b);
+        Assert.True(a.Zip(b).Max(p => Math.Abs(p.First - p.Second)) <= 2, "batched and single images differ by more than rounding");
+    }
+}

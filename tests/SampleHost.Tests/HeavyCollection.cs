@@ -1,0 +1,7 @@
+using TestUtilities;
+
+namespace SampleHost.Tests;
+
+/// <summary>This assembly's heavy tests (see <see cref="HeavyTests"/>).</summary>
+[CollectionDefinition(HeavyTests.Name, DisableParallelization = true)]
+public sealed class HeavyCollection : ICollectionFixture<FixedTorchThreads>;
