@@ -27,7 +27,7 @@ try
 }
 catch (Exception e)
 {
-    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine($"error: {ConsoleText.Escape(e.Message, keepLineBreaks: true)}");
     loggerFactory.CreateLogger("studio").LogError(e, "unhandled error");
     return 1;
 }

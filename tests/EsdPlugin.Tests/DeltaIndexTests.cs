@@ -18,7 +18,9 @@ public class DeltaIndexTests
         public TensorFileHeader ReadHeader(string path) { HeaderReads++; return inner.ReadHeader(path); }
         public void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
             inner.Write(path, tensors, metadata);
-        public void WriteAtomically(string path, Action<string> writeTemporaryFile) => inner.WriteAtomically(path, writeTemporaryFile);
+        public void WriteNew(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+            inner.WriteNew(path, tensors, metadata);
+        public void WriteAtomically(string path, Action<string> writeTemporaryFile, bool overwrite = true) => inner.WriteAtomically(path, writeTemporaryFile, overwrite);
     }
 
     private static async Task<List<string>> ThreeDeltas(Harness h)
@@ -38,7 +40,7 @@ public class DeltaIndexTests
         using var h = new Harness();
         var paths = await ThreeDeltas(h);
         var files = new CountingFiles(h.Context.TensorFiles);
-        var store = new DeltaStore(h.Services.Store.Folder, files);
+        var store = new DeltaStore(h.Services.Store.Folder, files, h.Services.Store.Signer);
         Assert.Equal(3, store.All().Count);
         int first = files.HeaderReads;
         Assert.Equal(3, store.All().Count);
@@ -47,7 +49,7 @@ public class DeltaIndexTests
 
         // Another store on the same folder (as the next `studio generate` process has) reads the index, not the files.
         var fresh = new CountingFiles(h.Context.TensorFiles);
-        var again = new DeltaStore(store.Folder, fresh);
+        var again = new DeltaStore(store.Folder, fresh, h.Services.Store.Signer);
         Assert.Equal(store.All().Select(d => d.Stamp), again.All().Select(d => d.Stamp));
         Assert.Equal(0, fresh.HeaderReads);
 
@@ -71,7 +73,7 @@ public class DeltaIndexTests
         Assert.True(h.Services.Store.MatchesBase(lease.Model, delta));
 
         // A second store (another process) answers from the index without touching the model's weights.
-        var again = new DeltaStore(h.Services.Store.Folder, h.Context.TensorFiles);
+        var again = new DeltaStore(h.Services.Store.Folder, h.Context.TensorFiles, h.Services.Store.Signer);
         var indexed = again.All().Single(d => d.Path == paths[0]);
         Assert.True(again.MatchesBase(new NoWeights(lease.Model), indexed));
 

@@ -51,4 +51,33 @@ public static class AtomicFile
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
     }
+
+    /// <summary>How long a temporary file goes unwritten before it counts as a crashed writer's leftover.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Deletes temporary files (<c>*.tmp</c>) a killed writer left in <paramref name="folder"/> (and below, when
+    /// <paramref name="recursive"/>): those not written for <see cref="StaleAfter"/> or <paramref name="olderThan"/>, so a
+    /// write in progress elsewhere is never touched. Returns how many went; a file that cannot be deleted is left.
+    /// </summary>
+    public static int RemoveStale(string folder, bool recursive, TimeSpan? olderThan = null)
+    {
+        if (!Directory.Exists(folder)) return 0;
+        var cutoff = DateTime.UtcNow - (olderThan ?? StaleAfter);
+        int removed = 0;
+        IEnumerable<string> candidates;
+        try { candidates = Directory.EnumerateFiles(folder, "*" + TempSuffix, recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly).ToList(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; }
+        foreach (var temp in candidates)
+        {
+            try
+            {
+                if (File.GetLastWriteTimeUtc(temp) > cutoff) continue;
+                File.Delete(temp);
+                removed++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return removed;
+    }
 }

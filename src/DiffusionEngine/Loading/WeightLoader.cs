@@ -40,7 +40,10 @@ public static class WeightLoader
         return new LoadReport(component, missing, unexpected, mismatched);
     }
 
-    /// <summary>Checks, then copies every tensor into the module. Throws <see cref="ModelLoadException"/> naming what does not match.</summary>
+    /// <summary>
+    /// Checks, then copies every tensor into the module. Throws <see cref="ModelLoadException"/> naming what does not
+    /// match, or a tensor holding NaN or infinite values.
+    /// </summary>
     public static LoadReport Load(string component, nn.Module module, SafetensorsFile file,
         Func<string, string>? rename = null, IReadOnlySet<string>? optional = null)
     {
@@ -51,7 +54,11 @@ public static class WeightLoader
         foreach (var fileName in file.Entries.Keys)
         {
             var name = rename?.Invoke(fileName) ?? fileName;
-            if (state.TryGetValue(name, out var target)) file.CopyInto(fileName, target);
+            if (!state.TryGetValue(name, out var target)) continue;
+            file.CopyInto(fileName, target);
+            // A NaN or infinite weight makes every image it touches garbage: refuse the model, naming the tensor.
+            if (target.is_floating_point() && !isfinite(target).all().item<bool>())
+                throw new ModelLoadException($"{file.Path}: tensor '{fileName}' holds NaN or infinite values");
         }
         return report;
     }

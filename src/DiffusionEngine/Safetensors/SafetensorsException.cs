@@ -1,4 +1,5 @@
 namespace DiffusionEngine.Safetensors;
 
-/// <summary>A safetensors file is malformed: the message names the file (and tensor) and what was expected.</summary>
-public sealed class SafetensorsException(string message) : Exception(message);
+/// <summary>A safetensors file is malformed: the message names the file (and tensor) and what was expected. An IOException, so
+/// that whatever handles an unreadable file handles a malformed one too.</summary>
+public sealed class SafetensorsException(string message) : IOException(message);

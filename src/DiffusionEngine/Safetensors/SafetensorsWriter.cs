@@ -9,7 +9,9 @@ namespace DiffusionEngine.Safetensors;
 /// <summary>Writes tensors as a safetensors file, atomically (temporary file, then rename into place).</summary>
 public static class SafetensorsWriter
 {
-    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <param name="overwrite">false: refuse (IOException) when <paramref name="path"/> exists, checked as the file is renamed into place.</param>
+    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        bool overwrite = true)
     {
         var list = tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
         var header = new JObject();
@@ -43,7 +45,7 @@ public static class SafetensorsWriter
                 fs.Write(BitConverter.GetBytes((ulong)headerBytes.Length));
                 fs.Write(headerBytes);
                 foreach (var c in cpu) WriteData(fs, c);
-            });
+            }, overwrite);
         }
         finally
         {

@@ -77,7 +77,7 @@ public static class ModelInspection
         catch (Exception e) when (e is ModelLoadException or SafetensorsException or IOException or Newtonsoft.Json.JsonException or ArgumentException or FormatException or InvalidDataException)
         {
             return new ComponentInspection(component, className, new Dictionary<string, object?>(), 0, null, weights,
-                weights is not null && File.Exists(weights) ? new FileInfo(weights).Length : 0, empty, e.Message);
+                weights is not null && File.Exists(weights) ? LinkedLength(weights) : 0, empty, e.Message);
         }
     }
 
@@ -102,4 +102,11 @@ public static class ModelInspection
     {
         "F32" => "float32", "F16" => "float16", "BF16" => "bfloat16", "F64" => "float64", _ => safetensorsDtype.ToLowerInvariant(),
     };
+
+    /// <summary>The length of the file a path names, through symlinks (a Hugging Face cache links every file).</summary>
+    private static long LinkedLength(string path)
+    {
+        var info = new FileInfo(path);
+        return (info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info).Length;
+    }
 }

@@ -22,6 +22,9 @@ public sealed record TextToImageRequest
 /// <summary>Text-to-image with the DDIM sampler and classifier-free guidance.</summary>
 public static class TextToImage
 {
+    /// <summary>The largest width or height generated (twice SDXL's side: more would not fit a CPU's memory in the VAE).</summary>
+    public const int MaxSide = 2048;
+
     /// <summary>
     /// Generates <c>request.Count</c> images: [3, H, W] in [-1, 1] on the CPU, with the parameters that reproduce each.
     /// The initial noise is drawn on the CPU in float32 from a generator seeded per image, so a seed gives the same
@@ -34,6 +37,11 @@ public static class TextToImage
         int scale = model.VaeScale;
         if (width % scale != 0 || height % scale != 0 || width <= 0 || height <= 0)
             throw new ArgumentException($"width and height must be positive multiples of {scale} (the VAE's downscale factor), got {width}x{height}");
+        // Checked before anything is allocated: an 8192-pixel square would need tens of GB in the VAE.
+        if (width > MaxSide || height > MaxSide)
+            throw new ArgumentException($"width and height may be at most {MaxSide} pixels, got {width}x{height}");
+        if (!double.IsFinite(request.Guidance)) throw new ArgumentException($"guidance must be a finite number, got {request.Guidance}");
+        if (!double.IsFinite(request.Eta) || request.Eta < 0) throw new ArgumentException($"eta must be a finite number of at least 0, got {request.Eta}");
         var results = new List<(Tensor, GenerationParameters)>();
         int totalSteps = request.Count * request.Steps, doneSteps = 0;
         using var noGrad = no_grad();

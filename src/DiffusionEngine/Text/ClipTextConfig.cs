@@ -57,6 +57,16 @@ public sealed record ClipTextConfig(
         {
             if (value <= 0) throw new InvalidDataException($"{source}: '{field}' must be positive, found {value}");
         }
+        void AtMost(string field, long value, long limit)
+        {
+            if (value > limit) throw new InvalidDataException($"{source}: '{field}' {Layers.ConfigLimits.TooLarge(value, limit)}");
+        }
+        AtMost("vocab_size", VocabSize, Layers.ConfigLimits.VocabSize);
+        AtMost("hidden_size", HiddenSize, Layers.ConfigLimits.HiddenSize);
+        AtMost("intermediate_size", IntermediateSize, Layers.ConfigLimits.IntermediateSize);
+        AtMost("num_hidden_layers", NumHiddenLayers, Layers.ConfigLimits.TextLayers);
+        AtMost("num_attention_heads", NumAttentionHeads, Layers.ConfigLimits.Heads);
+        AtMost("max_position_embeddings", MaxPositionEmbeddings, Layers.ConfigLimits.Positions);
         Positive("vocab_size", VocabSize);
         Positive("hidden_size", HiddenSize);
         Positive("intermediate_size", IntermediateSize);

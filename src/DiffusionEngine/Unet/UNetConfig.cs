@@ -134,6 +134,19 @@ public sealed record UNetConfig
     {
         ModelConfigException Bad(string field, string message) => new($"{Source}: field '{field}' {message}");
         int n = DownBlockTypes.Count;
+        void AtMost(string field, IEnumerable<int> values, int limit)
+        {
+            foreach (var v in values) if (v > limit) throw Bad(field, ConfigLimits.TooLarge(v, limit));
+        }
+        if (n > ConfigLimits.Blocks) throw Bad("down_block_types", $"has {n} blocks, more than this engine builds ({ConfigLimits.Blocks} at most)");
+        AtMost("layers_per_block", LayersPerBlock, ConfigLimits.LayersPerBlock);
+        AtMost("transformer_layers_per_block", TransformerLayersPerBlock, ConfigLimits.TransformerLayers);
+        AtMost("block_out_channels", BlockOutChannels, ConfigLimits.Channels);
+        AtMost("cross_attention_dim", CrossAttentionDim, ConfigLimits.Channels);
+        AtMost("attention_head_dim", AttentionHeads, ConfigLimits.Heads);
+        AtMost("in_channels", [InChannels], ConfigLimits.InOutChannels);
+        AtMost("out_channels", [OutChannels], ConfigLimits.InOutChannels);
+        AtMost("time_embedding_dim", [TimeEmbedDim], ConfigLimits.TimeEmbedDim);
         if (UpBlockTypes.Count != n)
             throw Bad("up_block_types", $"has {UpBlockTypes.Count} entries but down_block_types has {n}");
         if (BlockOutChannels.Count != n)

@@ -83,6 +83,12 @@ public sealed record VaeConfig
     {
         ModelConfigException Bad(string field, string message) => new($"{Source}: field '{field}' {message}");
         int n = BlockOutChannels.Count;
+        if (n > ConfigLimits.Blocks) throw Bad("block_out_channels", $"has {n} blocks, more than this engine builds ({ConfigLimits.Blocks} at most)");
+        foreach (var c in BlockOutChannels) if (c > ConfigLimits.Channels) throw Bad("block_out_channels", ConfigLimits.TooLarge(c, ConfigLimits.Channels));
+        if (LayersPerBlock > ConfigLimits.LayersPerBlock) throw Bad("layers_per_block", ConfigLimits.TooLarge(LayersPerBlock, ConfigLimits.LayersPerBlock));
+        if (LatentChannels > ConfigLimits.InOutChannels) throw Bad("latent_channels", ConfigLimits.TooLarge(LatentChannels, ConfigLimits.InOutChannels));
+        if (InChannels > ConfigLimits.InOutChannels) throw Bad("in_channels", ConfigLimits.TooLarge(InChannels, ConfigLimits.InOutChannels));
+        if (OutChannels > ConfigLimits.InOutChannels) throw Bad("out_channels", ConfigLimits.TooLarge(OutChannels, ConfigLimits.InOutChannels));
         if (DownBlockTypes.Count != n) throw Bad("down_block_types", $"has {DownBlockTypes.Count} entries but block_out_channels has {n}");
         if (UpBlockTypes.Count != n) throw Bad("up_block_types", $"has {UpBlockTypes.Count} entries but block_out_channels has {n}");
         foreach (var t in DownBlockTypes)

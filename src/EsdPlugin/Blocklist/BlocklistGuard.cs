@@ -9,7 +9,7 @@ namespace EsdPlugin.Blocklist;
 /// safe checkpoint for this base (so switching projects swaps the right one in), and for a project without a
 /// blocklist it takes out a checkpoint it had swapped in for another project.
 /// </summary>
-internal sealed class BlocklistGuard(EsdServices services) : IGenerationGuard
+internal sealed class BlocklistGuard(EsdServices services) : IBlocklistGuard
 {
     public async Task<GuardDecision> CheckAsync(GenerationRequest request, CancellationToken cancellation)
     {
@@ -43,7 +43,7 @@ internal sealed class BlocklistGuard(EsdServices services) : IGenerationGuard
             }
         }
         return GuardDecision.Refuse(
-            $"project '{request.Project!.Name}' blocks {string.Join(", ", blocked)}, and the live model has no edit erasing them. " +
+            $"project '{request.Project!.Name}' blocks {ConceptNames.Describe(blocked)}, and the live model has no edit erasing them. " +
             $"Run: studio run esd.apply-blocklist --project \"{request.Project.Folder}\" --train-missing");
     }
 }

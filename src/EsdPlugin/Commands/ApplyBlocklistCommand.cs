@@ -50,20 +50,20 @@ internal static class ApplyBlocklistCommand
             var missing = blocked.Where(c => !forBase.Any(d => d.Covers([c]))).ToList();
             if (!inv.Get<bool>("train-missing"))
                 throw new InvalidOperationException(
-                    $"no stored delta for this base erases all of {string.Join(", ", blocked)}" +
+                    $"no stored delta for this base erases all of {ConceptNames.Describe(blocked)}" +
                     (missing.Count > 0 ? $"; none at all erases {string.Join(", ", missing)}" : " in one delta") +
                     $". Run: studio run {Id} --project \"{project.Folder}\" --train-missing");
             var settings = EraseConceptCommand.Settings(model.Folder, blocked, inv);
-            var name = "blocklist-" + string.Join("+", blocked.Select(c => c.Replace(' ', '-'))) + "-" + settings.Method.Name();
-            var path = services.Store.PathFor(name);
+            string name, path;
             using (var result = EraseConceptCommand.Train(services, model, settings, inv))
-                DeltaFile.Write(services.Context.TensorFiles, path, name, settings, result, EraseConceptCommand.DtypeName(model.Dtype));
+                (name, path) = services.Store.SaveNew(DeltaNames.Default(blocked, settings.Method.Name(), "blocklist-"), chosen: false, (n, p) =>
+                    DeltaFile.Write(services.Context.TensorFiles, services.Store.Signer, p, n, settings, result, EraseConceptCommand.DtypeName(model.Dtype)));
             delta = DeltaFile.Inspect(services.Context.TensorFiles, path);
             files.Add(path);
             trainedNote = $"trained '{name}' ({settings.Iterations} iterations of {settings.Method.Name()}); ";
         }
         DeltaLoader.Load(model, services.Context.TensorFiles, delta);
         services.StampLoadedForProject = delta.Stamp;
-        return new CommandResult($"{trainedNote}loaded '{delta.Name}' (erases {string.Join(", ", delta.Concepts)}) for project '{project.Name}'", files);
+        return new CommandResult($"{trainedNote}loaded '{delta.Name}' (erases {ConceptNames.Describe(delta.Concepts)}) for project '{project.Name}'", files);
     }
 }

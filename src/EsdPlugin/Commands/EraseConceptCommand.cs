@@ -49,12 +49,19 @@ internal static class EraseConceptCommand
         if (concepts.Count == 0) throw new ArgumentException("--concepts names no concept");
         using var lease = await services.Context.Models.AcquireAsync(LeaseMode.Exclusive, inv.Cancellation);
         var settings = Settings(lease.Model.Folder, concepts, inv);
-        var name = inv.Get<string?>("name") ?? $"{string.Join("+", concepts.Select(c => c.Replace(' ', '-')))}-{settings.Method.Name()}";
-        var path = services.Store.PathFor(name);
+        // Everything that would fail at save time fails now, before any training.
+        var chosen = inv.Get<string?>("name");
+        var requested = chosen ?? DeltaNames.Default(concepts, settings.Method.Name());
+        try { services.Store.CheckNew(requested, chosen is not null); }
+        catch (ArgumentException e) when (chosen is not null) { throw new ArgumentException($"--name: {e.Message}"); }
 
         using var result = Train(services, lease.Model, settings, inv);
-        DeltaFile.Write(services.Context.TensorFiles, path, name, settings, result, DtypeName(lease.Model.Dtype));
-        var message = $"erased {string.Join(", ", concepts)} with {settings.Method.Name()} ({result.Iterations} iterations, final loss {result.FinalLoss:F5}); delta '{name}' saved";
+        var (name, path) = services.Store.SaveNew(requested, chosen is not null, (n, p) =>
+            DeltaFile.Write(services.Context.TensorFiles, services.Store.Signer, p, n, settings, result, DtypeName(lease.Model.Dtype)));
+        var message = $"erased {ConceptNames.Describe(concepts)} with {settings.Method.Name()} ({Ran(result)}, final loss {result.FinalLoss:F5}); delta '{name}' saved" +
+                      (name != requested ? $" (a delta named '{requested}' is already stored)" : "");
+        if (inv.Arguments.GetValueOrDefault("resume") is true && result.ResumedFrom is null)
+            message += "; there was no checkpoint of this run to resume, so it trained from the start";
         if (inv.Get<bool>("load"))
         {
             DeltaLoader.Load(lease.Model, services.Context.TensorFiles, DeltaFile.Inspect(services.Context.TensorFiles, path));
@@ -117,6 +124,11 @@ internal static class EraseConceptCommand
             PreserveWeight = inv.Arguments.GetValueOrDefault("preserve-weight") is double w ? w : d.PreserveWeight,
         };
     }
+
+    /// <summary>"300 iterations", or how a resumed run continued.</summary>
+    internal static string Ran(EsdResult result) => result.ResumedFrom is { } from
+        ? $"{result.Iterations} iterations, resumed after iteration {from}"
+        : $"{result.Iterations} iterations";
 
     internal static string DtypeName(ScalarType t) => t switch
     {

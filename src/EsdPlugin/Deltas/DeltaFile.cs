@@ -18,7 +18,8 @@ internal static class DeltaFile
     public const string Format = "esd-delta";
     public const int FormatVersion = 1;
 
-    public static void Write(ITensorFiles files, string path, string name, EsdSettings settings, EsdResult result, string dtype)
+    /// <summary>Writes a new delta (refusing, with an IOException, when the file exists), signed by <paramref name="signer"/>.</summary>
+    public static void Write(ITensorFiles files, DeltaSigner signer, string path, string name, EsdSettings settings, EsdResult result, string dtype)
     {
         var metadata = settings.ToMetadata();
         metadata["format"] = Format;
@@ -30,7 +31,8 @@ internal static class DeltaFile
         metadata["final_loss"] = result.FinalLoss.ToString("R", CultureInfo.InvariantCulture);
         metadata["plugin_version"] = PluginInfo.Version;
         metadata["created"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);
-        files.Write(path, result.Trained, metadata);
+        metadata[DeltaSigner.Field] = signer.Sign(metadata, result.Trained);
+        files.WriteNew(path, result.Trained, metadata);
     }
 
     /// <summary>Reads a delta's header (not its tensors) and hashes the file. Errors name the file and field.</summary>

@@ -11,7 +11,7 @@ namespace EsdPlugin.Deltas;
 /// outcome. A file whose size or write time changed is read again; the index is rewritten only when something changed.
 /// A damaged or foreign index is rebuilt from the files.
 /// </summary>
-internal sealed class DeltaIndex(string folder, ITensorFiles files)
+internal sealed class DeltaIndex(string folder, ITensorFiles files, Action<string>? warn = null)
 {
     public const string FileName = ".index.json";
     private const int Version = 1;
@@ -24,6 +24,8 @@ internal sealed class DeltaIndex(string folder, ITensorFiles files)
         public string? Problem { get; init; }
         /// <summary>Model fingerprint -> whether the delta's recorded base fingerprint matched that model's originals.</summary>
         public Dictionary<string, bool> Checked { get; init; } = new(StringComparer.Ordinal);
+        /// <summary>Whether its signature is this installation's (null: not checked yet).</summary>
+        public bool? Vouched { get; set; }
     }
 
     private readonly object _gate = new();
@@ -46,7 +48,13 @@ internal sealed class DeltaIndex(string folder, ITensorFiles files)
                     var name = Path.GetFileName(path);
                     seen.Add(name);
                     FileInfo file;
-                    try { file = new FileInfo(path); _ = file.Length; }
+                    try
+                    {
+                        // Through a symlink: the target's size and time, so a changed target is read again.
+                        file = new FileInfo(path);
+                        if (file.LinkTarget is not null && file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) file = target;
+                        _ = file.Length;
+                    }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException) { problems?.Add($"{path}: {e.Message}"); continue; }
                     if (!_entries.TryGetValue(name, out var entry) || entry.Length != file.Length || entry.WriteTicks != file.LastWriteTimeUtc.Ticks)
                     {
@@ -85,6 +93,22 @@ internal sealed class DeltaIndex(string folder, ITensorFiles files)
         }
     }
 
+    public bool? Vouched(DeltaInfo delta)
+    {
+        lock (_gate) return Find(delta)?.Vouched;
+    }
+
+    public void RecordVouched(DeltaInfo delta, bool vouched)
+    {
+        lock (_gate)
+        {
+            if (Find(delta) is not { } e) return;
+            e.Vouched = vouched;
+            _dirty = true;
+            Save();
+        }
+    }
+
     /// <summary>Forgets a file (it changed under a reader, e.g. its stamp no longer matches).</summary>
     public void Forget(string path)
     {
@@ -106,8 +130,10 @@ internal sealed class DeltaIndex(string folder, ITensorFiles files)
             var info = DeltaFile.Inspect(files, path);
             return new Entry { Length = file.Length, WriteTicks = file.LastWriteTimeUtc.Ticks, Info = Lazy(info) };
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
         {
+            // One bad file never blocks the store: it is skipped, and said once (until it changes).
+            warn?.Invoke($"skipping {path}: {e.Message}");
             return new Entry { Length = file.Length, WriteTicks = file.LastWriteTimeUtc.Ticks, Problem = e.Message };
         }
     }
@@ -139,7 +165,7 @@ internal sealed class DeltaIndex(string folder, ITensorFiles files)
                 }
                 var metadata = ((JObject)o["metadata"]!).Properties().ToDictionary(p => p.Name, p => (string)p.Value!, StringComparer.Ordinal);
                 var info = DeltaFile.FromMetadata(path, metadata, (string)o["stamp"]!, TensorsOf(path));
-                entries[name] = new Entry { Length = length, WriteTicks = ticks, Info = info, Checked = check };
+                entries[name] = new Entry { Length = length, WriteTicks = ticks, Info = info, Checked = check, Vouched = (bool?)o["vouched"] };
             }
         }
         catch (Exception e) when (e is JsonException or InvalidCastException or NullReferenceException or InvalidDataException
@@ -162,6 +188,7 @@ internal sealed class DeltaIndex(string folder, ITensorFiles files)
                 o["stamp"] = info.Stamp;
                 o["metadata"] = new JObject(info.Metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new JProperty(kv.Key, kv.Value)));
                 o["checked"] = new JObject(e.Checked.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new JProperty(kv.Key, kv.Value)));
+                if (e.Vouched is { } vouched) o["vouched"] = vouched;
             }
             else o["problem"] = e.Problem;
             byName[name] = o;

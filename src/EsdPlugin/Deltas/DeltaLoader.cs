@@ -10,8 +10,12 @@ namespace EsdPlugin.Deltas;
 /// </summary>
 internal static class DeltaLoader
 {
-    /// <summary>The base fingerprint of <paramref name="names"/> in this model (originals, not any live patch).</summary>
-    public static string BaseFingerprint(ILoadedModel model, IEnumerable<string> names)
+    /// <summary>
+    /// The base fingerprint of <paramref name="names"/> in this model (originals, not any live patch), of the values as
+    /// they are or, with <paramref name="asDtype"/>, as they would be in that dtype (a delta made on the same base loaded
+    /// in another precision).
+    /// </summary>
+    public static string BaseFingerprint(ILoadedModel model, IEnumerable<string> names, TorchSharp.torch.ScalarType? asDtype = null)
     {
         var parameters = model.Unet.named_parameters().Select(p => p.name).ToHashSet();
         var originals = new List<(string, TorchSharp.torch.Tensor)>();
@@ -20,7 +24,14 @@ internal static class DeltaLoader
             foreach (var name in names)
             {
                 if (!parameters.Contains(name)) throw new InvalidDataException($"'{name}' is not a parameter of this model's U-Net");
-                originals.Add((name, model.Patches.Original(name)));
+                var original = model.Patches.Original(name);
+                if (asDtype is { } dtype && original.dtype != dtype)
+                {
+                    var cast = original.to(dtype);
+                    original.Dispose();
+                    original = cast;
+                }
+                originals.Add((name, original));
             }
             return TensorFingerprint.Of(originals);
         }
@@ -30,18 +41,30 @@ internal static class DeltaLoader
         }
     }
 
-    /// <summary>Whether the delta was made for this model's base (null: the file cannot tell).</summary>
+    /// <summary>Whether the delta was made for this model's base, in the model's dtype or its own (null: the file cannot tell).</summary>
     public static bool? MatchesBase(ILoadedModel model, DeltaInfo delta)
     {
         if (delta.BaseFingerprint is null) return null;
-        try { return BaseFingerprint(model, delta.Tensors.Keys) == delta.BaseFingerprint; }
+        if (delta.Tensors.Count == 0) return false;
+        try { return BaseFingerprint(model, delta.Tensors.Keys) == delta.BaseFingerprint || SameBaseInItsDtype(model, delta); }
         catch (InvalidDataException) { return false; }
     }
+
+    /// <summary>Made on this base loaded in the delta's own dtype (e.g. trained on the bf16 model, loaded into the float32 one).</summary>
+    private static bool SameBaseInItsDtype(ILoadedModel model, DeltaInfo delta) =>
+        DtypeOf(delta) is { } dtype && dtype != model.Dtype && BaseFingerprint(model, delta.Tensors.Keys, dtype) == delta.BaseFingerprint;
+
+    private static TorchSharp.torch.ScalarType? DtypeOf(DeltaInfo delta) => delta.Metadata.GetValueOrDefault("base_dtype") switch
+    {
+        "F32" => TorchSharp.torch.ScalarType.Float32, "F16" => TorchSharp.torch.ScalarType.Float16, "BF16" => TorchSharp.torch.ScalarType.BFloat16, _ => null,
+    };
 
     /// <summary>Loads the delta; returns warnings (e.g. an unverifiable base). Needs an exclusive lease.</summary>
     public static IReadOnlyList<string> Load(ILoadedModel model, ITensorFiles files, DeltaInfo delta)
     {
         var warnings = new List<string>();
+        if (delta.Tensors.Count == 0)
+            throw new InvalidDataException($"{delta.Path} holds no tensors: it is not an edit of any model");
         if (delta.BaseFingerprint is null)
         {
             warnings.Add($"{delta.Path} has no ESD metadata (as the authors' scripts write): the base it was made for cannot be verified; loading it because every tensor name and shape matches");
@@ -52,9 +75,15 @@ internal static class DeltaLoader
             try { live = BaseFingerprint(model, delta.Tensors.Keys); }
             catch (InvalidDataException e) { throw new InvalidDataException($"{delta.Path}: {e.Message}"); }
             if (live != delta.BaseFingerprint)
-                throw new InvalidDataException(
-                    $"{delta.Path} was made for another base model: its base fingerprint is {delta.BaseFingerprint[..16]}…, " +
-                    $"the live model ({model.Folder}) has {live[..16]}… for the same tensors");
+            {
+                if (SameBaseInItsDtype(model, delta))
+                    warnings.Add($"{delta.Path} was made on this base loaded as {delta.Metadata["base_dtype"]}; the live model is {model.Dtype}: its values are converted");
+                else
+                    throw new InvalidDataException(
+                        $"{delta.Path} was made for another base model: its base fingerprint is {delta.BaseFingerprint[..16]}…, " +
+                        $"the live model ({model.Folder}) has {live[..16]}… for the same tensors" +
+                        (DtypeOf(delta) is { } d && d != model.Dtype ? $" (also in {delta.Metadata["base_dtype"]}, the delta's dtype)" : ""));
+            }
         }
         // The stamp the model will carry must be this file's: a file changed since it was described is refused.
         var stamp = DeltaFile.Stamp(delta.Path);

@@ -6,18 +6,66 @@ namespace EsdPlugin.Deltas;
 /// The plugin's deltas: <c>deltas/*.safetensors</c> in its private data folder, described by an index kept beside them
 /// (<see cref="DeltaIndex"/>), so that what the guard asks on every generation costs a directory listing.
 /// </summary>
-internal sealed class DeltaStore(string folder, ITensorFiles files)
+internal sealed class DeltaStore(string folder, ITensorFiles files, DeltaSigner signer, Action<string>? warn = null)
 {
-    private readonly DeltaIndex _index = new(folder, files);
+    private readonly DeltaIndex _index = new(folder, files, warn);
 
     public string Folder { get; } = folder;
 
-    /// <summary>Where a delta of this name is (or would be) stored.</summary>
-    public string PathFor(string name)
+    public DeltaSigner Signer => signer;
+
+    /// <summary>Where a delta of this name is (or would be) stored; refuses a name that cannot be one.</summary>
+    public string PathFor(string name) => Path.Combine(Folder, DeltaNames.FileNameOf(name) + ".safetensors");
+
+    /// <summary>
+    /// Checks, before any work, that a new delta can be stored under <paramref name="name"/>: a name the user chose
+    /// must be valid and free (two names that clean up to one file count as the same); a default name is only checked.
+    /// </summary>
+    public void CheckNew(string name, bool chosen)
     {
-        var safe = new string(name.Trim().Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-').ToArray()).Trim('.', '-');
-        if (safe.Length == 0) throw new ArgumentException($"'{name}' cannot name a delta: use letters, digits, '-', '_' or '.'");
-        return Path.Combine(Folder, safe + ".safetensors");
+        var path = PathFor(name);
+        if (chosen && File.Exists(path))
+            throw new ArgumentException($"a delta named '{name}' is already stored ({path}); choose another --name, or delete that file");
+    }
+
+    /// <summary>
+    /// Writes a new delta, never replacing one: a chosen name that has been taken meanwhile is refused; a default one
+    /// takes the first free of name, name-2, name-3, .... Returns the name used and its file.
+    /// </summary>
+    public (string Name, string Path) SaveNew(string name, bool chosen, Action<string, string> write)
+    {
+        for (int n = 1; ; n++)
+        {
+            var candidate = n == 1 ? name : $"{name}-{n}";
+            var path = PathFor(candidate);
+            if (!chosen && File.Exists(path)) continue;
+            Directory.CreateDirectory(Folder);
+            try
+            {
+                write(candidate, path);
+                return (candidate, path);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                if (chosen) throw new IOException($"a delta named '{name}' was stored by someone else meanwhile ({path}); nothing was replaced: choose another --name");
+            }
+        }
+    }
+
+    /// <summary>Whether this installation trained the delta (its signature checks), checked once per file and kept in the index.</summary>
+    public bool IsVouchedFor(DeltaInfo delta)
+    {
+        if (!delta.HasOurMetadata) return false;
+        if (_index.Vouched(delta) is { } known) return known;
+        bool ok;
+        try
+        {
+            using var contents = files.Read(delta.Path);
+            ok = DeltaFile.Stamp(delta.Path) == delta.Stamp && signer.Verify(contents);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { ok = false; }
+        _index.RecordVouched(delta, ok);
+        return ok;
     }
 
     /// <summary>Every readable delta in the store (unreadable files are skipped and reported through <paramref name="problems"/>).</summary>

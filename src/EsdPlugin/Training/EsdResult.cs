@@ -11,6 +11,8 @@ internal sealed class EsdResult(Dictionary<string, Tensor> trained, string baseF
     public int Iterations { get; } = iterations;
     /// <summary>fp16 steps skipped because their scaled gradients overflowed (0 otherwise).</summary>
     public int SkippedSteps { get; init; }
+    /// <summary>The iteration a resumed run continued from (null: it ran from the start).</summary>
+    public int? ResumedFrom { get; init; }
 
     public void Dispose()
     {

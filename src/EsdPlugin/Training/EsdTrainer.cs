@@ -42,7 +42,8 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             using var masters = new MasterWeights(trained);
             using var optimizer = optim.Adam(masters.Masters.Select(t => t.Parameter), lr: s.LearningRate);
             int start = 0;
-            if (resume && checkpoint?.Load(runKey, masters, optimizer) is { } reached) start = reached;
+            int? resumedFrom = null;
+            if (resume && checkpoint?.Load(runKey, s.Iterations, masters, optimizer) is { } reached) start = (resumedFrom = reached).Value;
 
             using var uncond = model.TextEncoder.Encode([""]);
             var templates = ConceptPrompts.Validate(s.PromptTemplates);
@@ -62,6 +63,10 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
                     cancel.ThrowIfCancellationRequested();
                     (loss, var plan) = Iteration(s, i, originals, masters, optimizer, prompts, timesteps, latentShape, cancel);
                     int done = i + 1;
+                    // NaN is never success: a diverged run stops here, and no delta is written.
+                    if (!float.IsFinite(loss))
+                        throw new TrainingDivergedException($"training diverged at iteration {done} of {s.Iterations}: the loss is {loss}; " +
+                            $"no delta was written (try a lower --learning-rate than {s.LearningRate:G3})");
                     if (checkpoint is not null && done % CheckpointEvery == 0 && done < s.Iterations)
                         checkpoint.Save(done, runKey, masters, optimizer);
                     var elapsed = clock.Elapsed;
@@ -76,9 +81,18 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
 
             var result = new Dictionary<string, Tensor>();
             using (no_grad())
-                foreach (var (name, p) in masters.Masters) result[name] = p.detach().to(model.Dtype, CPU, copy: true);
+                foreach (var (name, p) in masters.Masters)
+                {
+                    var value = p.detach().to(model.Dtype, CPU, copy: true);
+                    result[name] = value;
+                    if (!isfinite(value).all().item<bool>())
+                    {
+                        foreach (var t in result.Values) t.Dispose();
+                        throw new TrainingDivergedException($"training ended with non-finite values in '{name}'; no delta was written");
+                    }
+                }
             checkpoint?.Delete();
-            return new EsdResult(result, baseFingerprint, loss, s.Iterations - start) { SkippedSteps = masters.SkippedSteps };
+            return new EsdResult(result, baseFingerprint, loss, s.Iterations - start) { SkippedSteps = masters.SkippedSteps, ResumedFrom = resumedFrom };
         }
         finally
         {

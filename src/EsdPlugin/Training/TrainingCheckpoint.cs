@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Host.Abstractions;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -6,55 +7,79 @@ using static TorchSharp.torch;
 namespace EsdPlugin.Training;
 
 /// <summary>
-/// A resumable snapshot of a run, in a folder of its own: the trained tensors and the iteration reached
-/// (<c>student.safetensors</c>, metadata), and Adam's state (<c>optimizer.bin</c>). Written atomically: the
-/// tensors file last, so a half-written checkpoint is never taken for a complete one.
+/// A resumable snapshot of a run, in a folder of its own: Adam's state (<c>optimizer-&lt;iteration&gt;.bin</c>), then
+/// the float32 masters with the iteration reached, the run's key and the optimizer file's name and SHA-256
+/// (<c>student.safetensors</c>), written last. A kill at any moment leaves the previous snapshot or the new one whole:
+/// the student file only names an optimizer file that is complete, and older ones go only after it moved on. A
+/// snapshot whose iteration, run, files or tensors do not fit is refused by name, never resumed from or silently
+/// replaced by a fresh start.
 /// </summary>
 internal sealed class TrainingCheckpoint(string folder, ITensorFiles files)
 {
     private string StudentPath => Path.Combine(folder, "student.safetensors");
-    private string OptimizerPath => Path.Combine(folder, "optimizer.bin");
+
+    private string OptimizerPath(int iteration) => Path.Combine(folder, $"optimizer-{iteration.ToString(CultureInfo.InvariantCulture)}.bin");
 
     public string Folder => folder;
 
-    public bool Exists => File.Exists(StudentPath) && File.Exists(OptimizerPath);
+    public bool Exists => File.Exists(StudentPath);
 
     /// <summary>Saves the masters (float32), the optimizer and the loss-scale state.</summary>
     public void Save(int iteration, string runKey, MasterWeights masters, OptimizerHelper optimizer)
     {
         Directory.CreateDirectory(folder);
-        files.WriteAtomically(OptimizerPath, temp => optimizer.save_state_dict(temp));
+        var optimizerPath = OptimizerPath(iteration);
+        files.WriteAtomically(optimizerPath, temp => optimizer.save_state_dict(temp));
         var (scale, goodSteps) = masters.ScaleState;
         files.Write(StudentPath, masters.Masters.ToDictionary(t => t.Name, t => (Tensor)t.Parameter), new Dictionary<string, string>
         {
             ["iteration"] = iteration.ToString(CultureInfo.InvariantCulture), ["run"] = runKey,
+            ["optimizer"] = Path.GetFileName(optimizerPath), ["optimizer_sha256"] = Sha256(optimizerPath),
             ["loss_scale"] = scale.ToString("R", CultureInfo.InvariantCulture), ["good_steps"] = goodSteps.ToString(CultureInfo.InvariantCulture),
         });
+        foreach (var old in Directory.EnumerateFiles(folder, "optimizer-*.bin").Where(f => f != optimizerPath)) File.Delete(old);
     }
 
-    /// <summary>Loads the snapshot into the parameters and optimizer; returns the iteration reached, or null if it belongs to another run.</summary>
-    public int? Load(string runKey, MasterWeights masters, OptimizerHelper optimizer)
+    /// <summary>
+    /// Loads the snapshot into the masters (and live parameters) and the optimizer; returns the iteration reached, or
+    /// null when there is none. Throws <see cref="InvalidDataException"/>, naming the file and what does not fit.
+    /// </summary>
+    public int? Load(string runKey, int iterations, MasterWeights masters, OptimizerHelper optimizer)
     {
-        var trained = masters.Masters;
         if (!Exists) return null;
         using var contents = files.Read(StudentPath);
-        if (!contents.Metadata.TryGetValue("run", out var key) || key != runKey) return null;
+        var m = contents.Metadata;
+        string Field(string name) => m.TryGetValue(name, out var v) ? v : throw Refused($"it lacks metadata field '{name}'");
+        if (Field("run") != runKey) throw Refused("it belongs to another run (other settings, concepts or base)");
+        if (!int.TryParse(Field("iteration"), NumberStyles.None, CultureInfo.InvariantCulture, out var iteration) || iteration < 1 || iteration >= iterations)
+            throw Refused($"its iteration '{m["iteration"]}' does not fit a run of {iterations} iterations");
+        var optimizerPath = Path.Combine(folder, Field("optimizer"));
+        if (Path.GetDirectoryName(optimizerPath) != folder || !File.Exists(optimizerPath) || Sha256(optimizerPath) != Field("optimizer_sha256"))
+            throw Refused($"its optimizer state {m["optimizer"]} is missing or is not the one saved with it");
+        var trained = masters.Masters;
+        foreach (var (name, p) in trained)
+            if (!contents.Tensors.TryGetValue(name, out var t) || !t.shape.SequenceEqual(p.shape))
+                throw Refused($"it lacks tensor '{name}' or its shape differs");
         using (no_grad())
-            foreach (var (name, p) in trained)
-            {
-                if (!contents.Tensors.TryGetValue(name, out var t) || !t.shape.SequenceEqual(p.shape))
-                    throw new InvalidDataException($"{StudentPath}: checkpoint lacks tensor '{name}' or its shape differs");
-                p.copy_(t);
-            }
+            foreach (var (name, p) in trained) p.copy_(contents.Tensors[name]);
         masters.CopyToLive();
-        optimizer.load_state_dict(OptimizerPath);
-        if (contents.Metadata.TryGetValue("loss_scale", out var scale) && contents.Metadata.TryGetValue("good_steps", out var good))
+        optimizer.load_state_dict(optimizerPath);
+        if (m.TryGetValue("loss_scale", out var scale) && m.TryGetValue("good_steps", out var good))
             masters.RestoreScaleState(double.Parse(scale, CultureInfo.InvariantCulture), int.Parse(good, CultureInfo.InvariantCulture));
-        return int.Parse(contents.Metadata["iteration"], CultureInfo.InvariantCulture);
+        return iteration;
     }
 
     public void Delete()
     {
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+    }
+
+    private InvalidDataException Refused(string why) =>
+        new($"{StudentPath}: cannot resume from this checkpoint: {why}; delete {folder} to train from the start");
+
+    private static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

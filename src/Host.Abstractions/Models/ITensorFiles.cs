@@ -16,9 +16,17 @@ public interface ITensorFiles
     void Write(string path, IReadOnlyDictionary<string, TorchSharp.torch.Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null);
 
     /// <summary>
-    /// Writes any other file (an optimizer state, an index) whole or not at all: <paramref name="writeTemporaryFile"/>
-    /// writes the temporary path it is given, which is then flushed to disk and renamed onto <paramref name="path"/>.
+    /// As <see cref="Write"/>, for a file that must not exist yet: refuses with an <see cref="IOException"/> when
+    /// <paramref name="path"/> exists, checked at the moment the file is renamed into place (so two writers never
+    /// replace each other's file). Added in contract 1.1.
+    /// </summary>
+    void WriteNew(string path, IReadOnlyDictionary<string, TorchSharp.torch.Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null);
+
+    /// <summary>
+    /// Writes any other file (an optimizer state, an index, a key) whole or not at all: <paramref name="writeTemporaryFile"/>
+    /// writes the temporary path it is given, which is then flushed to disk and renamed onto <paramref name="path"/>;
+    /// with <paramref name="overwrite"/> false an existing file is kept and an <see cref="IOException"/> thrown.
     /// Added in contract 1.1.
     /// </summary>
-    void WriteAtomically(string path, Action<string> writeTemporaryFile);
+    void WriteAtomically(string path, Action<string> writeTemporaryFile, bool overwrite = true);
 }

@@ -21,7 +21,7 @@ internal sealed class CommandLine(string programName, IReadOnlyList<Verb> verbs)
         var (verb, consumed) = Find(args);
         if (verb is null)
         {
-            stderr.WriteLine($"error: unknown command '{string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')).Take(2))}'");
+            stderr.WriteLine($"error: unknown command '{ConsoleText.Escape(string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')).Take(2)))}'");
             stderr.Write(Overview());
             return 2;
         }
@@ -37,7 +37,7 @@ internal sealed class CommandLine(string programName, IReadOnlyList<Verb> verbs)
         try { parsed = Parse(verb, rest); }
         catch (UsageException e)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine($"error: {ConsoleText.Escape(e.Message, keepLineBreaks: true)}");
             stderr.Write(Help(verb));
             return 2;
         }
@@ -45,7 +45,7 @@ internal sealed class CommandLine(string programName, IReadOnlyList<Verb> verbs)
         try { return await verb.Handler(parsed, cancel); }
         catch (UsageException e)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine($"error: {ConsoleText.Escape(e.Message, keepLineBreaks: true)}");
             return 2;
         }
         catch (OperationCanceledException)

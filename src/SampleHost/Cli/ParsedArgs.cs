@@ -59,9 +59,9 @@ internal sealed class ParsedArgs(Verb verb, IReadOnlyDictionary<string, string> 
     public double Double(string name, double? min = null, double? max = null)
     {
         var text = Require(name);
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
-            throw new UsageException($"--{name} expects a number, got '{text}'");
-        if (v < min || v > max || (double.IsNaN(v) && (min is not null || max is not null)))
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
+            throw new UsageException($"--{name} expects a finite number, got '{text}'");
+        if (v < min || v > max)
             throw new UsageException($"--{name} must be {(max is null ? $"at least {min}" : min is null ? $"at most {max}" : $"between {min} and {max}")}, got {text}");
         return v;
     }

@@ -4,9 +4,17 @@ using Newtonsoft.Json.Serialization;
 
 namespace ShapesWorld.Evaluation;
 
-/// <summary>One prompt's outcome: per attribute, the fraction of images showing the expected value and the counts of what was seen.</summary>
+/// <summary>
+/// One prompt's outcome: per attribute, the fraction of the judged images showing the expected value, and the counts
+/// of what was seen. <see cref="Degenerate"/> images (blank, uniform or not finite) are not judged: a broken model's
+/// black squares are never counted as "the concept is absent". With no judged image, <see cref="Rates"/> is empty.
+/// </summary>
 public sealed record PromptOutcome(string Prompt, IReadOnlyDictionary<string, string> Expect,
-    IReadOnlyDictionary<string, double> Rates, IReadOnlyDictionary<string, Dictionary<string, int>> Predicted, int Images);
+    IReadOnlyDictionary<string, double> Rates, IReadOnlyDictionary<string, Dictionary<string, int>> Predicted, int Images, int Degenerate = 0)
+{
+    /// <summary>Images the classifier judged.</summary>
+    public int Judged => Images - Degenerate;
+}
 
 /// <summary>An evaluation run: per prompt, in total per attribute, and per expected concept.</summary>
 public sealed record EvalReport
@@ -20,14 +28,18 @@ public sealed record EvalReport
     public required IReadOnlyList<PromptOutcome> Prompts { get; init; }
 
     /// <summary>Per attribute: the fraction of images (over prompts expecting that attribute) showing the expected value.</summary>
-    public Dictionary<string, double> Total => Prompts.SelectMany(p => p.Rates.Select(r => (r.Key, r.Value, p.Images)))
-        .GroupBy(x => x.Key).ToDictionary(g => g.Key, g => g.Sum(x => x.Value * x.Images) / g.Sum(x => x.Images));
+    public Dictionary<string, double> Total => Prompts.SelectMany(p => p.Rates.Select(r => (r.Key, r.Value, p.Judged)))
+        .GroupBy(x => x.Key).ToDictionary(g => g.Key, g => g.Sum(x => x.Value * x.Judged) / g.Sum(x => x.Judged));
+
+    /// <summary>Images that were blank, uniform or not finite, over all prompts (not judged).</summary>
+    public int Degenerate => Prompts.Sum(p => p.Degenerate);
 
     /// <summary>Per attribute and expected value (e.g. shape/star): the fraction of images showing it.</summary>
     public Dictionary<string, Dictionary<string, double>> ByConcept => Prompts
-        .SelectMany(p => p.Expect.Select(e => (Attribute: e.Key, Value: e.Value, Rate: p.Rates[e.Key], p.Images)))
+        .Where(p => p.Judged > 0)
+        .SelectMany(p => p.Expect.Select(e => (Attribute: e.Key, Value: e.Value, Rate: p.Rates[e.Key], p.Judged)))
         .GroupBy(x => x.Attribute)
-        .ToDictionary(g => g.Key, g => g.GroupBy(x => x.Value).ToDictionary(v => v.Key, v => v.Sum(x => x.Rate * x.Images) / v.Sum(x => x.Images)));
+        .ToDictionary(g => g.Key, g => g.GroupBy(x => x.Value).ToDictionary(v => v.Key, v => v.Sum(x => x.Rate * x.Judged) / v.Sum(x => x.Judged)));
 
     private static readonly JsonSerializer Snake = JsonSerializer.Create(new JsonSerializerSettings
     {

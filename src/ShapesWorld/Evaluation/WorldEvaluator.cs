@@ -30,15 +30,31 @@ public static class WorldEvaluator
             }, "", [], cancel: cancel);
             var batch = stack(generated.Select(g => g.Image).ToList());
             foreach (var (img, _) in generated) img.Dispose();
-            var predictions = classifier.Predict(batch);
+            var all = classifier.Predict(batch);
             images.Add(batch);
+            var degenerate = Degenerate(batch);
+            var predictions = all.Where((_, k) => !degenerate[k]).ToList();
 
             var predicted = ClassifierHeads.All.ToDictionary(h => h.Attribute, h => predictions.GroupBy(x => x[h.Attribute]).ToDictionary(g => g.Key, g => g.Count()));
-            var rates = p.Expect.ToDictionary(e => e.Key, e => (double)predictions.Count(x => x[e.Key] == e.Value) / predictions.Count);
-            outcomes.Add(new PromptOutcome(p.Prompt, p.Expect, rates, predicted, predictions.Count));
+            var rates = predictions.Count == 0 ? new Dictionary<string, double>()
+                : p.Expect.ToDictionary(e => e.Key, e => (double)predictions.Count(x => x[e.Key] == e.Value) / predictions.Count);
+            outcomes.Add(new PromptOutcome(p.Prompt, p.Expect, rates, predicted, all.Count, degenerate.Count(d => d)));
             onPrompt?.Invoke(i + 1, prompts.Count);
         }
         return (outcomes, images);
+    }
+
+    /// <summary>Below this pixel standard deviation an image is one flat colour: nothing was drawn.</summary>
+    public const double UniformBelow = 0.02;
+
+    /// <summary>Per image of [K, 3, S, S]: not finite anywhere, or one flat colour (a broken model's output, never judged).</summary>
+    public static bool[] Degenerate(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var flat = images.reshape(images.shape[0], -1).to(float64);
+        var finite = isfinite(flat).all(1).data<bool>().ToArray();
+        var std = nan_to_num(flat).std(1).data<double>().ToArray();
+        return finite.Select((f, k) => !f || std[k] < UniformBelow).ToArray();
     }
 
     /// <summary>

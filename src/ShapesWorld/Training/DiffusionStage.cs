@@ -34,7 +34,7 @@ public static class DiffusionStage
         using var optimizer = optim.AdamW(parameters, lr: o.LearningRate, weight_decay: 1e-2);
         var checkpoint = new StageCheckpoint(checkpointFolder);
         var modules = new Dictionary<string, nn.Module> { ["unet"] = unet, ["text_encoder"] = text };
-        int start = resume && checkpoint.Step is not null ? checkpoint.Load(modules, optimizer) : 0;
+        int start = resume && checkpoint.Step is not null ? checkpoint.Load(modules, optimizer, o.Steps) : 0;
         var clock = Stopwatch.StartNew();
         for (int step = start; step < o.Steps; step++)
         {

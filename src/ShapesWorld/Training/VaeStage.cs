@@ -22,7 +22,7 @@ public static class VaeStage
         using var optimizer = optim.AdamW(vae.parameters(), lr: o.LearningRate, weight_decay: 0);
         var checkpoint = new StageCheckpoint(checkpointFolder);
         var modules = new Dictionary<string, nn.Module> { ["vae"] = vae };
-        int start = resume && checkpoint.Step is not null ? checkpoint.Load(modules, optimizer) : 0;
+        int start = resume && checkpoint.Step is not null ? checkpoint.Load(modules, optimizer, o.Steps) : 0;
         var clock = Stopwatch.StartNew();
         for (int step = start; step < o.Steps; step++)
         {

@@ -31,6 +31,8 @@ public sealed class WorldModelBuilder(string folder, Action<string> log, Cancell
     public void Run(IEnumerable<string> stages)
     {
         Directory.CreateDirectory(folder);
+        // Half-written files of a killed earlier run (its checkpoints included) go first.
+        DiffusionEngine.IO.AtomicFile.RemoveStale(folder, recursive: true);
         foreach (var stage in stages)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();

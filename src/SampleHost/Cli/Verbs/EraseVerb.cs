@@ -86,13 +86,20 @@ internal static class EraseVerb
         Console.WriteLine(result.Message);
         Console.WriteLine(summary.ToString(Formatting.Indented));
         Console.WriteLine($"wrote {Path.Combine(outDir, "report.json")}, before.png, after.png and the delta {Path.GetFileName(delta)}");
+        if (after.Degenerate > before.Degenerate)
+        {
+            // Blank images are not an erasure: the edit broke the model.
+            Console.Error.WriteLine($"error: the edited model drew {after.Degenerate} blank or broken images (the original {before.Degenerate}): " +
+                                    "the edit damaged the model, so nothing is judged erased");
+            return 1;
+        }
         return 0;
     }
 
     /// <summary>Per attribute of an erased concept: its rate before/after, and every other value's (with the mean change).</summary>
     private static JObject Summary(EvalReport before, EvalReport after, IReadOnlyList<string> erased)
     {
-        var summary = new JObject();
+        var summary = new JObject { ["degenerate_before"] = before.Degenerate, ["degenerate_after"] = after.Degenerate };
         var b = before.ByConcept;
         var a = after.ByConcept;
         foreach (var attribute in erased.Select(WorldInventory.AttributeOf).OfType<string>().Distinct())
@@ -100,8 +107,14 @@ internal static class EraseVerb
             if (!b.TryGetValue(attribute, out var bv) || !a.TryGetValue(attribute, out var av)) continue;
             var rows = new JObject();
             foreach (var value in bv.Keys)
-                rows[value] = new JObject { ["before"] = Math.Round(bv[value], 4), ["after"] = Math.Round(av[value], 4), ["erased"] = erased.Contains(value) };
-            var others = bv.Keys.Where(v => !erased.Contains(v)).ToList();
+                rows[value] = new JObject
+                {
+                    ["before"] = Math.Round(bv[value], 4),
+                    // null: every image of that concept's prompts was blank or broken, so nothing was judged.
+                    ["after"] = av.TryGetValue(value, out var rate) ? (JToken)Math.Round(rate, 4) : JValue.CreateNull(),
+                    ["erased"] = erased.Contains(value),
+                };
+            var others = bv.Keys.Where(v => !erased.Contains(v) && av.ContainsKey(v)).ToList();
             summary[attribute] = new JObject
             {
                 ["concepts"] = rows,

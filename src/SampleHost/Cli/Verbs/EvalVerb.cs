@@ -72,9 +72,13 @@ internal static class EvalVerb
     public static void Print(EvalReport report)
     {
         foreach (var p in report.Prompts)
-            Console.WriteLine($"{p.Prompt,-45} " + string.Join("  ", p.Rates.Select(r => $"{r.Key}={p.Expect[r.Key]} {r.Value:P0}")));
+            Console.WriteLine($"{p.Prompt,-45} " + string.Join("  ", p.Rates.Select(r => $"{r.Key}={p.Expect[r.Key]} {r.Value:P0}"))
+                + (p.Degenerate > 0 ? $"  ({p.Degenerate} of {p.Images} images blank or broken: not judged)" : ""));
         Console.WriteLine("total: " + string.Join("  ", report.Total.Select(kv => $"{kv.Key} {kv.Value:P1}")));
         foreach (var (attribute, values) in report.ByConcept)
             Console.WriteLine($"{attribute}: " + string.Join("  ", values.Select(kv => $"{kv.Key} {kv.Value:P0}")));
+        if (report.Degenerate > 0)
+            Console.WriteLine($"warning: {report.Degenerate} of {report.Prompts.Sum(p => p.Images)} images were blank or broken (not finite, or one flat colour): " +
+                              "they are not judged, and the rates are over the rest");
     }
 }

@@ -45,9 +45,12 @@ internal static class GenerateVerb
                 Seed = args.Has("seed") ? args.Long("seed") : Random.Shared.NextInt64(0, uint.MaxValue),
                 Count = args.Int("count", 1, 100000),
                 BatchSize = args.Int("batch-size", 1, 1024),
-                Width = args.Has("width") ? args.Int("width", 8, 8192) : null,
-                Height = args.Has("height") ? args.Int("height", 8, 8192) : null,
+                Width = args.Has("width") ? args.Int("width", 8, TextToImage.MaxSide) : null,
+                Height = args.Has("height") ? args.Int("height", 8, TextToImage.MaxSide) : null,
             };
+            // Before anything is loaded or generated: --out names a folder.
+            if (args.Get("out") is { } outFolder && File.Exists(outFolder))
+                throw new UsageException($"--out {outFolder} is a file; it must name a folder (created if missing)");
             HostSelection.Apply(host, args);
             if (host.ModelCache.ActiveModelFolder is null)
                 throw new UsageException(args.Has("project") ? "the project has no baseModel: pass --model" : "--model is required (or --project with a base model)");
@@ -56,10 +59,10 @@ internal static class GenerateVerb
             using var ticket = await gate.AdmitAsync([request.Prompt], cancel);
             if (!ticket.Allowed)
             {
-                Console.Error.WriteLine($"error: generation refused: {ticket.Message}");
+                Console.Error.WriteLine($"error: generation refused: {ConsoleText.Escape(ticket.Message, keepLineBreaks: true)}");
                 return 3;
             }
-            if (ticket.Message is { Length: > 0 } note) Console.Error.WriteLine(note);
+            if (ticket.Message is { Length: > 0 } note) Console.Error.WriteLine(ConsoleText.Escape(note, keepLineBreaks: true));
             var model = (StudioModel)ticket.Lease!.Model;
             IReadOnlyList<string> edits = model.Patches.LiveStamp is { } stamp ? [$"weights patch {stamp} ({model.Patches.PatchedNames.Count} tensors)"] : [];
             var outDir = args.Get("out") ?? host.ProjectService.ActiveProject?.OutputFolder ?? "outputs";

@@ -44,10 +44,10 @@ internal static class PluginsVerb
         }
         foreach (var p in plugins)
         {
-            output.WriteLine(string.Join("  ", new[] { p.Id, p.Name, p.Version, p.Status.Text() }.Where(s => s.Length > 0)));
-            output.WriteLine($"    folder    {p.Folder}");
-            if (p.Commands.Count > 0) output.WriteLine($"    commands  {string.Join(", ", p.Commands)}");
-            if (p.Reason is not null) output.WriteLine($"    reason    {p.Reason}");
+            output.WriteLine(ConsoleText.Escape(string.Join("  ", new[] { p.Id, p.Name, p.Version, p.Status.Text() }.Where(s => s.Length > 0))));
+            output.WriteLine($"    folder    {ConsoleText.Escape(p.Folder)}");
+            if (p.Commands.Count > 0) output.WriteLine($"    commands  {ConsoleText.Escape(string.Join(", ", p.Commands))}");
+            if (p.Reason is not null) output.WriteLine($"    reason    {ConsoleText.Escape(p.Reason)}");
         }
     }
 }

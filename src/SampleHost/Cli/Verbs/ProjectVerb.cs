@@ -28,7 +28,7 @@ internal static class ProjectVerb
             if (string.IsNullOrWhiteSpace(name)) throw new UsageException("--name must not be empty");
             var project = ProjectService.Create(folder, new ProjectSettings(
                 name, RelativeToProject(folder, args.Get("base-model")), [], args.Get("output")));
-            Console.WriteLine($"created project '{project.Name}' in {project.Folder}");
+            Console.WriteLine($"created project '{E(project.Name)}' in {E(project.Folder)}");
             return 0;
         }),
     };
@@ -55,11 +55,11 @@ internal static class ProjectVerb
                 Console.WriteLine(json.ToString(Formatting.Indented));
                 return 0;
             }
-            Console.WriteLine($"project   {project.Name}");
-            Console.WriteLine($"folder    {project.Folder}");
-            Console.WriteLine($"model     {project.BaseModel ?? "(not set)"}");
-            Console.WriteLine($"output    {project.OutputFolder}");
-            Console.WriteLine($"blocklist {(project.Blocklist.Count == 0 ? "(empty)" : string.Join(", ", project.Blocklist))}");
+            Console.WriteLine($"project   {E(project.Name)}");
+            Console.WriteLine($"folder    {E(project.Folder)}");
+            Console.WriteLine($"model     {E(project.BaseModel ?? "(not set)")}");
+            Console.WriteLine($"output    {E(project.OutputFolder)}");
+            Console.WriteLine($"blocklist {(project.Blocklist.Count == 0 ? "(empty)" : E(string.Join(", ", project.Blocklist)))}");
             return 0;
         }),
     };
@@ -89,18 +89,20 @@ internal static class ProjectVerb
         if (block)
         {
             Console.WriteLine(projects.Block(concept)
-                ? $"blocked '{concept}' in project '{project.Name}'"
-                : $"'{concept}' is already blocked in project '{project.Name}'");
+                ? $"blocked '{E(concept)}' in project '{E(project.Name)}'"
+                : $"'{E(concept)}' is already blocked in project '{E(project.Name)}'");
             return 0;
         }
         if (projects.Unblock(concept))
         {
-            Console.WriteLine($"unblocked '{concept}' in project '{project.Name}'");
+            Console.WriteLine($"unblocked '{E(concept)}' in project '{E(project.Name)}'");
             return 0;
         }
-        Console.Error.WriteLine($"error: '{concept}' is not in the blocklist of project '{project.Name}'");
+        Console.Error.WriteLine($"error: '{E(concept)}' is not in the blocklist of project '{E(project.Name)}'");
         return 1;
     }
+
+    private static string E(string text) => ConsoleText.Escape(text);
 
     /// <summary>A path given relative to the working directory, re-expressed relative to the project folder.</summary>
     private static string? RelativeToProject(string projectFolder, string? path)
@@ -118,7 +120,7 @@ internal static class ProjectVerb
         }
         catch (ProjectFileException e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {E(e.Message)}");
             return Task.FromResult(1);
         }
     }

@@ -39,7 +39,7 @@ internal static class RunVerb
         {
             if (plugins.FirstOrDefault(p => p.Status != PluginStatus.Active && p.Manifest?.Commands.Contains(id) == true) is { } owner)
             {
-                stderr.WriteLine($"error: command '{id}' belongs to plugin '{owner.Id}', which is {owner.Status.Text()}: {owner.Reason}");
+                stderr.WriteLine(ConsoleText.Escape($"error: command '{id}' belongs to plugin '{owner.Id}', which is {owner.Status.Text()}: {owner.Reason}"));
                 return 1;
             }
             throw new UsageException($"unknown command '{id}' (see 'studio menu' for the commands there are)");
@@ -67,14 +67,14 @@ internal static class RunVerb
                 foreach (var file in outcome.Result.Files) stdout.WriteLine(file);
                 break;
             case CommandOutcomeKind.InvalidArguments:
-                stderr.WriteLine($"error: {outcome.Error}");
+                stderr.WriteLine($"error: {ConsoleText.Escape(outcome.Error, keepLineBreaks: true)}");
                 CommandHelp.Write(command.Definition, stderr);
                 break;
             case CommandOutcomeKind.Cancelled:
                 stderr.WriteLine("cancelled");
                 break;
             default:
-                stderr.WriteLine($"error: {outcome.Error}");
+                stderr.WriteLine($"error: {ConsoleText.Escape(outcome.Error, keepLineBreaks: true)}");
                 break;
         }
         return outcome.ExitCode;

@@ -1,3 +1,4 @@
+using DiffusionEngine.IO;
 using Host.Abstractions;
 using Microsoft.Extensions.Logging;
 using SampleHost.Commands;
@@ -18,12 +19,21 @@ public sealed class StudioHost : IDisposable
     public StudioHost(ILoggerFactory logging, ModelCache models, ProjectService projects, PluginSettings? pluginSettings = null)
     {
         Logging = logging;
+        pluginSettings ??= PluginSettings.FromEnvironment();
+        // What a killed process left half-written in the data folder (deltas, checkpoints, indexes) goes now.
+        if (AtomicFile.RemoveStale(pluginSettings.DataFolder, recursive: true) is > 0 and var removed)
+            logging.CreateLogger("studio").LogInformation("removed {Count} stale temporary files from {Folder}", removed, pluginSettings.DataFolder);
         ModelCache = models;
         ProjectService = projects;
         Commands = new CommandRegistry();
         Runner = new CommandRunner(logging.CreateLogger("commands"));
-        PluginManager = new PluginManager(pluginSettings ?? PluginSettings.FromEnvironment(), Commands, logging, models, projects);
+        PluginManager = new PluginManager(pluginSettings, Commands, logging, models, projects);
         plugins = new Lazy<IReadOnlyList<PluginRecord>>(PluginManager.LoadAll);
+        projects.WhyNoBlocklistGuard = () =>
+        {
+            _ = Plugins;
+            return PluginManager.WhyNoBlocklistGuard();
+        };
     }
 
     public ILoggerFactory Logging { get; }

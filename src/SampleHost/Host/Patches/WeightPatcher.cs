@@ -134,6 +134,8 @@ public sealed class WeightPatcher(nn.Module module) : IWeightPatches, IDisposabl
                 problems.Add($"'{name}' has shape {Shape(tensor.shape)}, the model's is {Shape(parameter.shape)}");
             else if (!IsConvertible(tensor.dtype, parameter.dtype))
                 problems.Add($"'{name}' has dtype {tensor.dtype}, which does not convert to the model's {parameter.dtype}");
+            else if (tensor.is_floating_point() && !isfinite(tensor).all().item<bool>())
+                problems.Add($"'{name}' holds NaN or infinite values");
         }
         if (problems.Count > 0)
             throw new WeightPatchException($"patch '{stamp}' does not fit the model, nothing was changed: {string.Join("; ", problems)}");

@@ -27,6 +27,18 @@ public sealed class PluginManager(
 
     public IReadOnlyList<PluginRecord> Plugins => plugins;
 
+    /// <summary>
+    /// Why no plugin guards project blocklists, for the refusal a project with a blocklist then gets: the plugins that
+    /// are not active, with their reasons, or that none is installed.
+    /// </summary>
+    public string WhyNoBlocklistGuard()
+    {
+        var inactive = plugins.Where(p => p.Status != PluginStatus.Active).Select(p => $"{p.Id} is {p.Status.Text()} ({p.Reason})").ToList();
+        return inactive.Count > 0
+            ? $"no active plugin enforces blocklists: {string.Join("; ", inactive)}"
+            : $"no installed plugin enforces blocklists (plugin folders: {string.Join(", ", settings.Roots)})";
+    }
+
     /// <summary>The folders searched for plugin folders.</summary>
     public IReadOnlyList<string> Roots => settings.Roots;
 
@@ -112,8 +124,9 @@ public sealed class PluginManager(
         }
 
         var staging = new PluginCommandStaging(manifest.Id);
+        var projectsStaging = new PluginProjectsStaging(projects);
         var context = new PluginContext(manifest.Id, PluginContext.DataFolderFor(settings.DataFolder, manifest.Id),
-            new PluginLoggerFactory(logging, manifest.Id), staging, models, projects);
+            new PluginLoggerFactory(logging, manifest.Id), staging, models, projectsStaging);
         try { instance.Register(context); }
         catch (Exception e)
         {
@@ -132,6 +145,8 @@ public sealed class PluginManager(
 
         try { commands.AddRange(staging.Staged); }
         catch (ArgumentException e) { return Failed(folder, manifest, e.Message); }
+        // Only now, with everything checked, do its guards and project handlers take effect (all or nothing).
+        projectsStaging.Commit();
 
         return new PluginRecord
         {

@@ -36,5 +36,9 @@ public sealed class SafetensorsFiles : ITensorFiles
     public void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
         SafetensorsWriter.Write(path, tensors, metadata);
 
-    public void WriteAtomically(string path, Action<string> writeTemporaryFile) => AtomicFile.WriteVia(path, writeTemporaryFile);
+    public void WriteNew(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        SafetensorsWriter.Write(path, tensors, metadata, overwrite: false);
+
+    public void WriteAtomically(string path, Action<string> writeTemporaryFile, bool overwrite = true) =>
+        AtomicFile.WriteVia(path, writeTemporaryFile, overwrite);
 }

@@ -33,4 +33,9 @@ public static class BlocklistConcepts
             if (Comparer.Equals(Normalize(blocklist[i]), normalized)) return i;
         return -1;
     }
+
+    /// <summary>The concepts for a message: all of them when few, else the first ten and how many more.</summary>
+    public static string Describe(IReadOnlyList<string> blocklist, int shown = 10) =>
+        blocklist.Count <= shown ? string.Join(", ", blocklist)
+            : string.Join(", ", blocklist.Take(shown)) + $" and {blocklist.Count - shown:N0} more";
 }

@@ -9,8 +9,10 @@ namespace SampleHost.Projects;
 /// <summary>
 /// Reads and writes a project folder's <c>project.json</c>:
 /// <c>{ "name": "...", "baseModel": "...", "blocklist": ["..."], "outputFolder": "..." }</c>.
-/// Reading checks every field and refuses with the file, line, position and field named; writing goes to
-/// a temporary file renamed over the old one, so the file is always either the old or the new version.
+/// Reading checks every field and refuses with the file, line, position and field named: a field it does not know
+/// (a misspelt "Blocklist" would otherwise mean "no blocklist") and comments (a rewrite would drop them) are refused
+/// too, so nothing in the file is silently ignored or lost. Writing goes to a temporary file renamed over the old one,
+/// so the file is always either the old or the new version.
 /// </summary>
 public static partial class ProjectFile
 {
@@ -20,7 +22,7 @@ public static partial class ProjectFile
     private const string BaseModelField = "baseModel";
     private const string BlocklistField = "blocklist";
     private const string OutputFolderField = "outputFolder";
-    private static readonly HashSet<string> KnownFields = [NameField, BaseModelField, BlocklistField, OutputFolderField];
+    private static readonly string[] KnownFields = [NameField, BaseModelField, BlocklistField, OutputFolderField];
 
     public static string PathIn(string folder) => Path.Combine(Path.GetFullPath(folder), FileName);
 
@@ -51,16 +53,23 @@ public static partial class ProjectFile
         JToken root;
         try
         {
+            // Comments first: inside an object the parser would drop them, and a rewrite would lose them.
+            using (var scan = new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None })
+                while (scan.Read())
+                    if (scan.TokenType == JsonToken.Comment)
+                        throw new ProjectFileException(path, "comments are not allowed in a project file (a rewrite would lose them)",
+                            scan.LineNumber, Math.Max(1, scan.LinePosition));
             using var reader = new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None };
             root = JToken.ReadFrom(reader, new JsonLoadSettings
             {
                 LineInfoHandling = LineInfoHandling.Load,
                 DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error,
-                CommentHandling = CommentHandling.Ignore,
+                CommentHandling = CommentHandling.Load,
             });
             while (reader.Read())
-                if (reader.TokenType != JsonToken.Comment)
-                    throw new ProjectFileException(path, "unexpected content after the project object", reader.LineNumber, Math.Max(1, reader.LinePosition));
+                throw new ProjectFileException(path, reader.TokenType == JsonToken.Comment
+                    ? "comments are not allowed in a project file (a rewrite would lose them)"
+                    : "unexpected content after the project object", reader.LineNumber, Math.Max(1, reader.LinePosition));
         }
         catch (JsonReaderException e)
         {
@@ -72,6 +81,13 @@ public static partial class ProjectFile
 
         if (root is not JObject obj)
             throw Wrong(path, root, null, $"the file must hold a JSON object {{ \"name\": ... }}, found {Kind(root)}");
+        foreach (var property in obj.Properties())
+            if (!KnownFields.Contains(property.Name))
+            {
+                var near = KnownFields.FirstOrDefault(k => string.Equals(k, property.Name, StringComparison.OrdinalIgnoreCase));
+                throw Wrong(path, property, property.Name, $"is not a project field{(near is null ? "" : $" (did you mean '{near}'?)")}; " +
+                    $"the fields are {string.Join(", ", KnownFields.Select(k => $"'{k}'"))}");
+            }
 
         var name = obj.Property(NameField, StringComparison.Ordinal) is { } nameProperty
             ? RequireString(path, nameProperty.Value, NameField)
@@ -82,13 +98,44 @@ public static partial class ProjectFile
             name.Trim(),
             OptionalString(path, obj, BaseModelField),
             ReadBlocklist(path, obj),
-            OptionalString(path, obj, OutputFolderField))
-        {
-            Extra = obj.Properties().Where(p => !KnownFields.Contains(p.Name)).ToDictionary(p => p.Name, p => p.Value.DeepClone()),
-        };
+            OptionalString(path, obj, OutputFolderField));
     }
 
-    public static void Write(string folder, ProjectSettings settings)
+    /// <summary>
+    /// Reads, changes and writes the project file while holding its lock (<c>.project.json.lock</c>, an exclusive
+    /// file lock across processes), so that concurrent editors never lose each other's changes. <paramref name="change"/>
+    /// returns null to leave the file as it is. Returns what the file holds afterwards.
+    /// </summary>
+    public static ProjectSettings Update(string folder, Func<ProjectSettings, ProjectSettings?> change, TimeSpan? timeout = null)
+    {
+        using var _ = Lock(folder, timeout ?? TimeSpan.FromSeconds(30));
+        var current = Read(folder);
+        if (change(current) is not { } next) return current;
+        Write(folder, next);
+        return next;
+    }
+
+    /// <summary>Holds the project's lock file open exclusively (advisory across processes) until disposed.</summary>
+    private static FileStream Lock(string folder, TimeSpan timeout)
+    {
+        var path = Path.Combine(Path.GetFullPath(folder), "." + FileName + ".lock");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int attempt = 0; ; attempt++)
+        {
+            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (clock.Elapsed < timeout && File.Exists(path))
+            {
+                Thread.Sleep(Math.Min(50, 1 + attempt * 5)); // another editor holds it
+            }
+            catch (IOException e)
+            {
+                throw new ProjectFileException(PathIn(folder), $"is being changed by another process (its lock {path} stayed taken for {timeout.TotalSeconds:F0} s)", inner: e);
+            }
+        }
+    }
+
+    /// <param name="overwrite">false: refuse (IOException) when the folder already has a project file.</param>
+    public static void Write(string folder, ProjectSettings settings, bool overwrite = true)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var obj = new JObject
@@ -98,14 +145,14 @@ public static partial class ProjectFile
             [BlocklistField] = new JArray(settings.Blocklist.ToArray<object>()),
             [OutputFolderField] = settings.OutputFolder,
         };
-        foreach (var (key, value) in settings.Extra) obj[key] = value.DeepClone();
 
-        AtomicFile.WriteAllText(PathIn(folder), obj.ToString(Formatting.Indented) + "\n");
+        AtomicFile.WriteAllText(PathIn(folder), obj.ToString(Formatting.Indented) + "\n", overwrite);
     }
 
     private static List<string> ReadBlocklist(string path, JObject obj)
     {
         var list = new List<string>();
+        var seen = new HashSet<string>(BlocklistConcepts.Comparer);
         if (obj.Property(BlocklistField, StringComparison.Ordinal) is not { } property) return list;
         if (property.Value is not JArray array)
             throw Wrong(path, property.Value, BlocklistField, $"must be an array of strings, found {Kind(property.Value)}");
@@ -117,7 +164,7 @@ public static partial class ProjectFile
             var concept = BlocklistConcepts.Normalize((string)array[i]!);
             if (concept.Length == 0) throw Wrong(path, array[i], field, "must not be empty");
             // A concept written twice in different spellings is one concept: keep the first spelling.
-            if (BlocklistConcepts.IndexOf(list, concept) < 0) list.Add(concept);
+            if (seen.Add(concept)) list.Add(concept);
         }
         return list;
     }

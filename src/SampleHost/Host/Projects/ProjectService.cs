@@ -25,6 +25,9 @@ public sealed class ProjectService(ILogger<ProjectService>? logger = null) : IPr
 
     public IReadOnlyList<IGenerationGuard> Guards { get { lock (_gate) return _guards.ToArray(); } }
 
+    /// <summary>Says why no blocklist guard is registered (the host sets it from its plugins' statuses).</summary>
+    public Func<string>? WhyNoBlocklistGuard { get; set; }
+
     /// <summary>Writes a new project.json in <paramref name="folder"/> (created if needed); refuses to replace an existing one.</summary>
     public static Project Create(string folder, ProjectSettings settings)
     {
@@ -32,13 +35,15 @@ public sealed class ProjectService(ILogger<ProjectService>? logger = null) : IPr
         if (string.IsNullOrWhiteSpace(settings.Name)) throw new ArgumentException("a project needs a name", nameof(settings));
         var path = ProjectFile.PathIn(folder);
         if (File.Exists(path)) throw new ProjectFileException(path, "a project already exists here");
-        ProjectFile.Write(folder, settings with { Name = settings.Name.Trim() });
+        try { ProjectFile.Write(folder, settings with { Name = settings.Name.Trim() }, overwrite: false); }
+        catch (IOException) when (File.Exists(path)) { throw new ProjectFileException(path, "a project already exists here"); }
         return new Project(folder, ProjectFile.Read(folder));
     }
 
     /// <summary>Reads <paramref name="folder"/>'s project.json and makes it the open project.</summary>
     public Project Open(string folder)
     {
+        DiffusionEngine.IO.AtomicFile.RemoveStale(folder, recursive: false);
         var project = new Project(folder, ProjectFile.Read(folder));
         lock (_gate) _active = project;
         _log.LogInformation("opened project '{Name}' in {Folder}", project.Name, project.Folder);
@@ -80,6 +85,10 @@ public sealed class ProjectService(ILogger<ProjectService>? logger = null) : IPr
     public async Task<GuardDecision> CheckGenerationAsync(GenerationRequest request, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        // No guard, no generation: a blocklist nothing enforces must not pass as if it were enforced.
+        if (request.Project is { } project && project.Blocklist.Any(c => c.Trim().Length > 0) && !Guards.OfType<IBlocklistGuard>().Any())
+            return GuardDecision.Refuse($"project '{project.Name}' blocks {BlocklistConcepts.Describe(project.Blocklist)}, but nothing enforces it: " +
+                (WhyNoBlocklistGuard?.Invoke() ?? "no blocklist guard is registered") + ". The generation was refused.");
         var notes = new List<string>();
         foreach (var guard in Guards)
         {
@@ -113,23 +122,24 @@ public sealed class ProjectService(ILogger<ProjectService>? logger = null) : IPr
         var normalized = BlocklistConcepts.Normalize(concept);
         if (normalized.Length == 0) throw new ArgumentException("a concept needs at least one visible character", nameof(concept));
         Project updated;
+        bool changed = false;
         lock (_gate)
         {
             var active = _active ?? throw new InvalidOperationException("no project is open");
-            var settings = ProjectFile.Read(active.Folder);
-            var list = settings.Blocklist.ToList();
-            int index = BlocklistConcepts.IndexOf(list, normalized);
-            if (add == index >= 0)
+            // Read, change and write under the file's lock: another process editing the same project keeps its change.
+            var settings = ProjectFile.Update(active.Folder, current =>
             {
-                _active = new Project(active.Folder, settings);
-                return false;
-            }
-            if (add) list.Add(normalized);
-            else list.RemoveAt(index);
-            var next = settings with { Blocklist = list };
-            ProjectFile.Write(active.Folder, next);
-            _active = updated = new Project(active.Folder, next);
+                var list = current.Blocklist.ToList();
+                int index = BlocklistConcepts.IndexOf(list, normalized);
+                if (add == index >= 0) return null;
+                if (add) list.Add(normalized);
+                else list.RemoveAt(index);
+                changed = true;
+                return current with { Blocklist = list };
+            });
+            _active = updated = new Project(active.Folder, settings);
         }
+        if (!changed) return false;
         _log.LogInformation("{Action} '{Concept}' in project '{Name}'", add ? "blocked" : "unblocked", normalized, updated.Name);
         BlocklistChanged?.Invoke(this, new ProjectChangedEventArgs(updated));
         return true;
