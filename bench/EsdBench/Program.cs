@@ -37,7 +37,7 @@ double afterBuild = RssGiB("VmRSS");
 Console.WriteLine($"config {config}");
 Console.WriteLine($"U-Net parameters: {model.ParameterBytes / 4:N0} ({model.ParameterBytes / 1073741824.0:F2} GiB float32); RSS after building {afterBuild:F2} GiB, peak so far {RssGiB("VmHWM"):F2} GiB");
 
-var trainable = TrainableParameters.Select(model.Unet, method);
+var trainable = TrainableParameters.Select(model.Unet, method, model.Family);
 long subset = trainable.Sum(t => t.Parameter.numel() * 4);
 Console.WriteLine($"{method.Name()} trains {trainable.Count} tensors, {subset / 1073741824.0:F3} GiB ({100.0 * subset / model.ParameterBytes:F1}% of the U-Net)");
 

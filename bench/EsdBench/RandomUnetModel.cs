@@ -9,8 +9,9 @@ using static TorchSharp.torch;
 namespace EsdBench;
 
 /// <summary>
-/// A loaded-model stand-in around a U-Net with random weights built from a config (e.g. SD 1.5's), with a text
-/// encoder that returns fixed random embeddings: enough for ESD's memory and speed, nothing to download.
+/// A loaded-model stand-in around a U-Net with random weights built from a config (SD 1.5's, SDXL's), with a text
+/// encoder that returns fixed random conditioning (SDXL: also pooled embeddings and time ids): enough for ESD's memory
+/// and speed, nothing to download.
 /// </summary>
 internal sealed class RandomUnetModel : ILoadedModel, IDisposable
 {
@@ -25,16 +26,24 @@ internal sealed class RandomUnetModel : ILoadedModel, IDisposable
         _unet.eval();
         _patches = new WeightPatcher(_unet);
         LatentShape = [_unet.Config.InChannels, latent, latent];
-        TextEncoder = new RandomText(_unet.Config.CrossAttentionDim[0]);
+        var c = _unet.Config;
+        TextEncoder = new RandomText(c.CrossAttentionDim[0],
+            c.UsesTextTime ? c.ProjectionClassEmbeddingsInputDim!.Value - 6 * c.AdditionTimeEmbedDim!.Value : null, latent * 8);
         Schedule = new DdimNoiseSchedule(_scheduler);
     }
 
     public long ParameterBytes => _unet.parameters().Sum(p => p.numel() * 4);
     public string Folder => Path.GetTempPath();
     public string Fingerprint => "random";
+    public string Family => _unet.Config.UsesTextTime ? "sdxl" : "sd1";
     public Device Device => CPU;
     public ScalarType Dtype => ScalarType.Float32;
-    public nn.Module<Tensor, Tensor, Tensor, Tensor> Unet => _unet;
+    public nn.Module Unet => _unet;
+
+    public Tensor Denoise(Tensor sample, Tensor timestep, Conditioning conditioning) =>
+        _unet.call(sample, timestep, conditioning.HiddenStates,
+            _unet.Config.UsesTextTime ? new AddedConditions(conditioning.Added["text_embeds"], conditioning.Added["time_ids"]) : null);
+
     public long[] LatentShape { get; }
     public ITextEncoder TextEncoder { get; }
     public INoiseSchedule Schedule { get; }
@@ -43,16 +52,22 @@ internal sealed class RandomUnetModel : ILoadedModel, IDisposable
     public void Dispose()
     {
         _patches.Dispose();
+        (Schedule as IDisposable)?.Dispose();
         _scheduler.Dispose();
         _unet.Dispose();
     }
 
-    private sealed class RandomText(long dim) : ITextEncoder
+    /// <param name="pooled">SDXL's pooled width (null: SD 1.x, no added conditions).</param>
+    private sealed class RandomText(long dim, long? pooled, int imageSize) : ITextEncoder
     {
-        public Tensor Encode(IReadOnlyList<string> prompts)
+        public Conditioning Encode(IReadOnlyList<string> prompts)
         {
             using var g = new Generator((ulong)string.Join("|", prompts).Length);
-            return randn([prompts.Count, 77, dim], generator: g);
+            var hidden = randn([prompts.Count, 77, dim], generator: g);
+            if (pooled is not { } p) return new Conditioning(hidden);
+            var ids = tensor(Enumerable.Repeat(new float[] { imageSize, imageSize, 0, 0, imageSize, imageSize }, prompts.Count).SelectMany(r => r).ToArray(),
+                [prompts.Count, 6], ScalarType.Float32);
+            return new Conditioning(hidden, new Dictionary<string, Tensor> { ["text_embeds"] = randn([prompts.Count, p], generator: g), ["time_ids"] = ids });
         }
     }
 }

@@ -93,7 +93,9 @@ public class DeltaIndexTests
         public string Fingerprint => inner.Fingerprint;
         public Device Device => inner.Device;
         public ScalarType Dtype => inner.Dtype;
-        public nn.Module<Tensor, Tensor, Tensor, Tensor> Unet => throw new InvalidOperationException("the U-Net was read");
+        public string Family => inner.Family;
+        public nn.Module Unet => throw new InvalidOperationException("the U-Net was read");
+        public Tensor Denoise(Tensor sample, Tensor timestep, Conditioning conditioning) => throw new InvalidOperationException("the U-Net was run");
         public long[] LatentShape => inner.LatentShape;
         public ITextEncoder TextEncoder => inner.TextEncoder;
         public INoiseSchedule Schedule => inner.Schedule;

@@ -93,7 +93,9 @@ public class PairingTests
         public string Fingerprint => "zero-data";
         public Device Device => CPU;
         public ScalarType Dtype => ScalarType.Float32;
-        public nn.Module<Tensor, Tensor, Tensor, Tensor> Unet => Unet0;
+        public string Family => "sd1";
+        public nn.Module Unet => Unet0;
+        public Tensor Denoise(Tensor sample, Tensor timestep, Conditioning conditioning) => Unet0.call(sample, timestep, conditioning.HiddenStates);
         public long[] LatentShape => [4, 16, 16];
         public ITextEncoder TextEncoder { get; } = new ZeroText();
         public INoiseSchedule Schedule => _schedule;
@@ -151,6 +153,6 @@ public class PairingTests
 
     private sealed class ZeroText : ITextEncoder
     {
-        public Tensor Encode(IReadOnlyList<string> prompts) => zeros(prompts.Count, 77, 8);
+        public Conditioning Encode(IReadOnlyList<string> prompts) => new(zeros(prompts.Count, 77, 8));
     }
 }

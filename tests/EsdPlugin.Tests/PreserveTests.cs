@@ -76,18 +76,18 @@ public class PreserveTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var timesteps = m.Schedule.DdimTimesteps(25);
-        var c = m.TextEncoder.Encode([prompt]).expand(4, -1, -1);
-        var context = cat([m.TextEncoder.Encode([""]).expand(4, -1, -1), c]); // [8, 77, D]
+        var c = m.TextEncoder.Encode([prompt]).Expand(4);
+        var context = Conditioning.Cat(m.TextEncoder.Encode([""]).Expand(4), c); // [uncond x 4; cond x 4]
         var states = new List<(Tensor X, Tensor T)>();
         foreach (int k in new[] { 0, 6, 12, 18 })
         {
             using var generator = new Generator(7);
             var noise = randn([4, .. m.LatentShape], generator: generator);
-            states.Add((PartialDdimSampler.Sample(m.Unet, m.Schedule, timesteps, noise, context, 7.5, 0, k, default), full([4], timesteps[k], int64)));
+            states.Add((PartialDdimSampler.Sample(m, timesteps, noise, context, 7.5, 0, k, default), full([4], timesteps[k], int64)));
         }
-        var original = states.Select(s => m.Unet.forward(s.X, s.T, c)).ToList();
+        var original = states.Select(s => m.Denoise(s.X, s.T, c)).ToList();
         DeltaLoader.Load(m, h.Context.TensorFiles, DeltaFile.Inspect(h.Context.TensorFiles, delta));
-        var edited = states.Select(s => m.Unet.forward(s.X, s.T, c)).ToList();
+        var edited = states.Select(s => m.Denoise(s.X, s.T, c)).ToList();
         m.Patches.Restore();
         return original.Zip(edited, (o, e) => (e - o).pow(2).mean().item<float>()).Average();
     }

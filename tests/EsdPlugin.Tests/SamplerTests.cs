@@ -1,3 +1,4 @@
+using Host.Abstractions;
 using EsdPlugin.Training;
 using DiffusionEngine.Scheduling;
 using SampleHost.LoadedModels;
@@ -51,7 +52,7 @@ public class SamplerTests
             using var noise = randn([2, 4, 6, 6], generator: g);
             using var context = cat([zeros(2, 77, 8), full(2, 77, 8, 0.05)]).to(dtype); // [uncond x 2; cond x 2]
             var timesteps = schedule.DdimTimesteps(10);
-            using var x = PartialDdimSampler.Sample(unet, schedule, timesteps, noise, context, 3.0, 2, 5, CancellationToken.None);
+            using var x = PartialDdimSampler.Sample(new Stub(unet, schedule, dtype), timesteps, noise, new Conditioning(context.alias()), 3.0, 2, 5, CancellationToken.None);
             Assert.Equal(ScalarType.Float32, x.dtype);
 
             // The same steps written out with the engine's scheduler, x in float32, the model's output rounded as it is.
@@ -71,5 +72,21 @@ public class SamplerTests
             Assert.True(x.equal(expected).all().item<bool>(), $"{prediction}, clip {clip}, {dtype}: the sampler differs from the host scheduler's steps");
             expected.Dispose();
         }
+    }
+
+    /// <summary>A loaded model around the stand-in U-Net and a schedule (all the sampler uses).</summary>
+    private sealed class Stub(Affine unet, INoiseSchedule schedule, ScalarType dtype) : ILoadedModel
+    {
+        public string Folder => Path.GetTempPath();
+        public string Fingerprint => "stub";
+        public string Family => "sd1";
+        public Device Device => CPU;
+        public ScalarType Dtype => dtype;
+        public nn.Module Unet => unet;
+        public Tensor Denoise(Tensor sample, Tensor timestep, Conditioning conditioning) => unet.call(sample, timestep, conditioning.HiddenStates);
+        public long[] LatentShape => [4, 6, 6];
+        public ITextEncoder TextEncoder => throw new NotSupportedException();
+        public INoiseSchedule Schedule => schedule;
+        public IWeightPatches Patches => throw new NotSupportedException();
     }
 }

@@ -133,7 +133,7 @@ public class TrainerTests
         using var h = new Harness();
         using var lease = await h.Cache.AcquireAsync(LeaseMode.Exclusive);
         int withGradient = 0, all = 0;
-        var hook = lease.Model.Unet.register_forward_hook((module, x, t, c, result) =>
+        var hook = ((DiffusionEngine.Unet.UNet2DConditionModel)lease.Model.Unet).register_forward_hook((module, x, t, c, added, result) =>
         {
             all++;
             if (is_grad_enabled()) withGradient++;

@@ -32,3 +32,15 @@ public static class AlphaFixture
         return f.Entries.Keys.ToDictionary(k => k, f.Read);
     }
 }
+
+/// <summary>
+/// The reference fixture sdxl-alpha (tests/data/reference/sdxl-alpha): a tiny SDXL pipeline with our random weights and
+/// the outputs the Python diffusers/transformers code computed (its probe/README.md names every tensor and loop).
+/// </summary>
+public static class SdxlAlphaFixture
+{
+    public static string Folder => Path.Combine(RepoPaths.TestData, "reference", "sdxl-alpha");
+    public static string Inputs => Path.Combine(Folder, "probe", "inputs.safetensors");
+    public static string Outputs => Path.Combine(Folder, "probe", "outputs.safetensors");
+    public static readonly string[] Prompts = ["a photo of a cat", "a painting in the style of van gogh"];
+}

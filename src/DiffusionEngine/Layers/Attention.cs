@@ -31,10 +31,10 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
         long inner = dimHead * heads;
         long contextDim = crossAttentionDim ?? queryDim;
         if (normNumGroups is { } groups) group_norm = Norms.GroupNorm(groups, queryDim, normEps);
-        to_q = nn.Linear(queryDim, inner, hasBias: bias);
-        to_k = nn.Linear(contextDim, inner, hasBias: bias);
-        to_v = nn.Linear(contextDim, inner, hasBias: bias);
-        to_out = nn.ModuleList<nn.Module<Tensor, Tensor>>(nn.Linear(inner, queryDim, hasBias: outBias), nn.Dropout(dropout));
+        to_q = nn.Linear(queryDim, inner, hasBias: bias, device: ModuleBuild.Device);
+        to_k = nn.Linear(contextDim, inner, hasBias: bias, device: ModuleBuild.Device);
+        to_v = nn.Linear(contextDim, inner, hasBias: bias, device: ModuleBuild.Device);
+        to_out = nn.ModuleList<nn.Module<Tensor, Tensor>>(nn.Linear(inner, queryDim, hasBias: outBias, device: ModuleBuild.Device), nn.Dropout(dropout));
         _heads = heads;
         _residualConnection = residualConnection;
         _rescaleOutputFactor = rescaleOutputFactor;

@@ -20,11 +20,11 @@ public sealed class BasicTransformerBlock : nn.Module<Tensor, Tensor, Tensor>
     public BasicTransformerBlock(long dim, long heads, long headDim, long crossAttentionDim,
         double dropout = 0.0, double normEps = 1e-5) : base(nameof(BasicTransformerBlock))
     {
-        norm1 = nn.LayerNorm([dim], eps: normEps);
+        norm1 = nn.LayerNorm([dim], eps: normEps, device: ModuleBuild.Device);
         attn1 = new Attention(dim, heads, headDim, crossAttentionDim: null, bias: false, dropout: dropout);
-        norm2 = nn.LayerNorm([dim], eps: normEps);
+        norm2 = nn.LayerNorm([dim], eps: normEps, device: ModuleBuild.Device);
         attn2 = new Attention(dim, heads, headDim, crossAttentionDim: crossAttentionDim, bias: false, dropout: dropout);
-        norm3 = nn.LayerNorm([dim], eps: normEps);
+        norm3 = nn.LayerNorm([dim], eps: normEps, device: ModuleBuild.Device);
         ff = new FeedForward(dim, dropout: dropout);
         RegisterComponents();
     }

@@ -139,7 +139,7 @@ public sealed class ConfigJson
     public void RequireFalse(string field, string feature)
     {
         var t = Get(field);
-        if (t is null) return;
+        if (t is null || IsNull(t)) return; // diffusers reads null as false (SDXL's upcast_attention)
         bool allFalse = t.Type == JTokenType.Boolean ? !t.Value<bool>()
             : t is JArray a && a.All(x => x.Type == JTokenType.Boolean && !x.Value<bool>());
         if (!allFalse) throw Error(field, $"is {Show(field)}: {feature} is not supported (expected false)");

@@ -15,7 +15,7 @@ public sealed class Downsample2D : nn.Module<Tensor, Tensor>
 
     public Downsample2D(long channels, long outChannels, long padding) : base(nameof(Downsample2D))
     {
-        conv = nn.Conv2d(channels, outChannels, 3, stride: 2, padding: padding);
+        conv = nn.Conv2d(channels, outChannels, 3, stride: 2, padding: padding, device: ModuleBuild.Device);
         _padding = padding;
         RegisterComponents();
     }

@@ -15,7 +15,7 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
     public FeedForward(long dim, long mult = 4, double dropout = 0.0) : base(nameof(FeedForward))
     {
         long inner = dim * mult;
-        net = nn.ModuleList<nn.Module<Tensor, Tensor>>(new GEGLU(dim, inner), nn.Dropout(dropout), nn.Linear(inner, dim));
+        net = nn.ModuleList<nn.Module<Tensor, Tensor>>(new GEGLU(dim, inner), nn.Dropout(dropout), nn.Linear(inner, dim, device: ModuleBuild.Device));
         RegisterComponents();
     }
 

@@ -11,7 +11,7 @@ public sealed class GEGLU : nn.Module<Tensor, Tensor>
 
     public GEGLU(long dimIn, long dimOut) : base(nameof(GEGLU))
     {
-        proj = nn.Linear(dimIn, dimOut * 2);
+        proj = nn.Linear(dimIn, dimOut * 2, device: ModuleBuild.Device);
         RegisterComponents();
     }
 

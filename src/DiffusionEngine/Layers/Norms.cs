@@ -13,7 +13,8 @@ public static class Norms
     /// </summary>
     public static GroupNorm GroupNorm(long groups, long channels, double eps)
     {
-        var norm = nn.GroupNorm(groups, channels, eps: eps);
+        var norm = nn.GroupNorm(groups, channels, eps: eps, device: ModuleBuild.Device);
+        if (ModuleBuild.Device is { type: DeviceType.META }) return norm; // nothing to fill on the meta device
         using var noGrad = no_grad();
         norm.weight.fill_(1.0);
         norm.bias!.fill_(0.0);

@@ -25,12 +25,12 @@ public sealed class ResnetBlock2D : nn.Module<Tensor, Tensor?, Tensor>
         double outputScaleFactor = 1.0, double dropout = 0.0) : base(nameof(ResnetBlock2D))
     {
         norm1 = Norms.GroupNorm(groups, inChannels, eps);
-        conv1 = nn.Conv2d(inChannels, outChannels, 3, stride: 1, padding: 1);
-        if (tembChannels is { } t) time_emb_proj = nn.Linear(t, outChannels);
+        conv1 = nn.Conv2d(inChannels, outChannels, 3, stride: 1, padding: 1, device: ModuleBuild.Device);
+        if (tembChannels is { } t) time_emb_proj = nn.Linear(t, outChannels, device: ModuleBuild.Device);
         norm2 = Norms.GroupNorm(groups, outChannels, eps);
         this.dropout = nn.Dropout(dropout);
-        conv2 = nn.Conv2d(outChannels, outChannels, 3, stride: 1, padding: 1);
-        if (inChannels != outChannels) conv_shortcut = nn.Conv2d(inChannels, outChannels, 1);
+        conv2 = nn.Conv2d(outChannels, outChannels, 3, stride: 1, padding: 1, device: ModuleBuild.Device);
+        if (inChannels != outChannels) conv_shortcut = nn.Conv2d(inChannels, outChannels, 1, device: ModuleBuild.Device);
         _outputScaleFactor = outputScaleFactor;
         RegisterComponents();
     }

@@ -12,8 +12,8 @@ public sealed class TimestepEmbedding : nn.Module<Tensor, Tensor>
 
     public TimestepEmbedding(long inChannels, long timeEmbedDim) : base(nameof(TimestepEmbedding))
     {
-        linear_1 = nn.Linear(inChannels, timeEmbedDim);
-        linear_2 = nn.Linear(timeEmbedDim, timeEmbedDim);
+        linear_1 = nn.Linear(inChannels, timeEmbedDim, device: ModuleBuild.Device);
+        linear_2 = nn.Linear(timeEmbedDim, timeEmbedDim, device: ModuleBuild.Device);
         RegisterComponents();
     }
 

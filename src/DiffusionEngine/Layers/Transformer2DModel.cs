@@ -22,10 +22,10 @@ public sealed class Transformer2DModel : nn.Module<Tensor, Tensor, Tensor>
     {
         long inner = heads * headDim;
         norm = Norms.GroupNorm(normNumGroups, inChannels, 1e-6);
-        proj_in = useLinearProjection ? nn.Linear(inChannels, inner) : nn.Conv2d(inChannels, inner, 1);
+        proj_in = useLinearProjection ? nn.Linear(inChannels, inner, device: ModuleBuild.Device) : nn.Conv2d(inChannels, inner, 1, device: ModuleBuild.Device);
         transformer_blocks = nn.ModuleList(Enumerable.Range(0, checked((int)numLayers))
             .Select(_ => new BasicTransformerBlock(inner, heads, headDim, crossAttentionDim, dropout)).ToArray());
-        proj_out = useLinearProjection ? nn.Linear(inner, inChannels) : nn.Conv2d(inner, inChannels, 1);
+        proj_out = useLinearProjection ? nn.Linear(inner, inChannels, device: ModuleBuild.Device) : nn.Conv2d(inner, inChannels, 1, device: ModuleBuild.Device);
         _linearProjection = useLinearProjection;
         RegisterComponents();
     }

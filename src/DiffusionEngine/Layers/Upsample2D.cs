@@ -14,7 +14,7 @@ public sealed class Upsample2D : nn.Module<Tensor, long[]?, Tensor>
 
     public Upsample2D(long channels, long outChannels) : base(nameof(Upsample2D))
     {
-        conv = nn.Conv2d(channels, outChannels, 3, stride: 1, padding: 1);
+        conv = nn.Conv2d(channels, outChannels, 3, stride: 1, padding: 1, device: ModuleBuild.Device);
         RegisterComponents();
     }
 

@@ -13,7 +13,7 @@ namespace DiffusionEngine.Scheduling;
 /// alphas_cumprod[0] when set_alpha_to_one is false) past the start. Scalars are computed in float32 as
 /// diffusers' 0-dim tensors are, so results match the Python scheduler bit for bit on the same kernels.
 /// </summary>
-public sealed class DdimScheduler : IDisposable
+public sealed class DdimScheduler : IInferenceScheduler
 {
     private readonly float[] _alphasCumprod;
     private long[] _timesteps = [];
@@ -58,6 +58,16 @@ public sealed class DdimScheduler : IDisposable
         NumInferenceSteps = steps;
         return Timesteps;
     }
+
+    int IInferenceScheduler.SetTimesteps(int steps) => SetTimesteps(steps).Length;
+
+    public Tensor ModelTimestep(int index, long batch, Device device) => full([batch], _timesteps[index], ScalarType.Int64, device);
+
+    public Tensor ScaleModelInput(Tensor sample, int index) => sample.alias();
+
+    // Explicit: beside Step(output, timestep, ...) a step index would too easily be taken for a timestep.
+    Tensor IInferenceScheduler.Step(Tensor modelOutput, int index, Tensor sample, double eta, Generator? generator) =>
+        Step(modelOutput, _timesteps[index], sample, eta, generator);
 
     /// <summary>The timestep a step from <paramref name="timestep"/> lands on (negative past the start).</summary>
     public long PreviousTimestep(long timestep) =>

@@ -62,4 +62,19 @@ public static class InferenceTimesteps
         for (int i = 0; i < steps; i++) t[i] = (long)Math.Round(ascending[steps - 1 - i], MidpointRounding.ToEven);
         return t;
     }
+
+    /// <summary>linspace(0, N - 1, steps)[::-1] without rounding, as EulerDiscreteScheduler keeps them (floats).</summary>
+    public static double[] LinspaceUnrounded(int n, int steps)
+    {
+        if (steps < 1 || steps > n) throw new ArgumentOutOfRangeException(nameof(steps), steps, $"the number of inference steps must lie in 1..{n} (num_train_timesteps)");
+        var ascending = new double[steps];
+        double stop = n - 1;
+        if (steps > 1)
+        {
+            double step = stop / (steps - 1);
+            for (int i = 0; i < steps; i++) ascending[i] = i * step;
+            ascending[^1] = stop;
+        }
+        return ascending.Reverse().ToArray();
+    }
 }

@@ -26,8 +26,17 @@ public sealed record SchedulerConfig
     public double SampleMaxValue { get; init; } = 1.0;
     public TimestepSpacing TimestepSpacing { get; init; } = TimestepSpacing.Leading;
     public bool RescaleBetasZeroSnr { get; init; }
-    /// <summary>The file's <c>_class_name</c> (e.g. PNDMScheduler), for information only.</summary>
+    /// <summary>The file's <c>_class_name</c> (e.g. PNDMScheduler, EulerDiscreteScheduler): which sampler the model ships with.</summary>
     public string? SourceClassName { get; init; }
+
+    // EulerDiscreteScheduler's own keys (ignored by DDIM); only their default values are built.
+    public string InterpolationType { get; init; } = "linear";
+    public bool UseKarrasSigmas { get; init; }
+    public string FinalSigmasType { get; init; } = "zero";
+    public string TimestepType { get; init; } = "discrete";
+
+    /// <summary>Whether the model's own sampler is Euler (SDXL ships EulerDiscreteScheduler; SD 1.x PNDM, which DDIM stands in for).</summary>
+    public bool IsEuler => SourceClassName == "EulerDiscreteScheduler";
 
     /// <summary>SD 1.x's scheduler values (scaled_linear 0.00085..0.012, offset 1, no clipping, final alpha = alphas_cumprod[0]).</summary>
     public static SchedulerConfig StableDiffusion1 { get; } = new()
@@ -87,6 +96,10 @@ public sealed record SchedulerConfig
             }),
             RescaleBetasZeroSnr = Bool(o, "rescale_betas_zero_snr", d.RescaleBetasZeroSnr, source),
             SourceClassName = o["_class_name"]?.Type == JTokenType.String ? (string?)o["_class_name"] : null,
+            InterpolationType = Field(o, "interpolation_type") is { Type: JTokenType.String } it ? (string)it! : d.InterpolationType,
+            UseKarrasSigmas = Bool(o, "use_karras_sigmas", d.UseKarrasSigmas, source),
+            FinalSigmasType = Field(o, "final_sigmas_type") is { Type: JTokenType.String } fs ? (string)fs! : d.FinalSigmasType,
+            TimestepType = Field(o, "timestep_type") is { Type: JTokenType.String } tt ? (string)tt! : d.TimestepType,
         };
         config.Validate(source);
         return config;

@@ -11,6 +11,8 @@ public sealed class ModelFolder
 {
     public const string Unet = "unet";
     public const string TextEncoder = "text_encoder";
+    public const string TextEncoder2 = "text_encoder_2";
+    public const string Tokenizer2 = "tokenizer_2";
     public const string Vae = "vae";
     public const string Scheduler = "scheduler";
     public const string Tokenizer = "tokenizer";
@@ -42,6 +44,16 @@ public sealed class ModelFolder
 
     public string ComponentFolder(string component) => Path.Combine(Root, component);
 
+    /// <summary>Whether the folder has this component (a subfolder), e.g. SDXL's text_encoder_2.</summary>
+    public bool Has(string component) => Directory.Exists(ComponentFolder(component));
+
+    /// <summary><c>model_index.json</c>'s boolean <paramref name="key"/> (e.g. SDXL's force_zeros_for_empty_prompt), or the default.</summary>
+    public bool IndexFlag(string key, bool @default)
+    {
+        var index = JObject.Parse(File.ReadAllText(Path.Combine(Root, "model_index.json")));
+        return index[key] is { Type: JTokenType.Boolean } v ? (bool)v : @default;
+    }
+
     /// <summary>The component's config file (<c>config.json</c>; <c>scheduler_config.json</c> for the scheduler).</summary>
     public string ConfigPath(string component)
     {
@@ -59,7 +71,7 @@ public sealed class ModelFolder
     {
         var dir = ComponentFolder(component);
         if (!Directory.Exists(dir)) throw new ModelLoadException($"{dir}: missing; the model has no {component} folder");
-        var baseName = component == TextEncoder ? "model" : "diffusion_pytorch_model";
+        var baseName = component is TextEncoder or TextEncoder2 ? "model" : "diffusion_pytorch_model";
         var candidates = new List<string>();
         if (Variant is not null) candidates.Add(Path.Combine(dir, $"{baseName}.{Variant}.safetensors"));
         candidates.Add(Path.Combine(dir, $"{baseName}.safetensors"));

@@ -1,3 +1,4 @@
+using DiffusionEngine.Scheduling;
 using DiffusionEngine.Images;
 using static TorchSharp.torch;
 
@@ -7,7 +8,10 @@ namespace DiffusionEngine.StableDiffusion;
 public sealed record TextToImageRequest
 {
     public required string Prompt { get; init; }
-    public string NegativePrompt { get; init; } = "";
+    /// <summary>What to steer away from; null: none (SDXL then conditions on zeros, SD 1.x on the empty prompt).</summary>
+    public string? NegativePrompt { get; init; }
+    /// <summary>"ddim", "euler", or null for the model's own (SDXL: Euler; SD 1.x: DDIM).</summary>
+    public string? Sampler { get; init; }
     public int Steps { get; init; } = 30;
     public double Guidance { get; init; } = 7.5;
     public double Eta { get; init; }
@@ -19,7 +23,7 @@ public sealed record TextToImageRequest
     public int? Height { get; init; }
 }
 
-/// <summary>Text-to-image with the DDIM sampler and classifier-free guidance.</summary>
+/// <summary>Text-to-image with classifier-free guidance (DDIM or Euler), for SD 1.x and SDXL.</summary>
 public static class TextToImage
 {
     /// <summary>The largest width or height generated (twice SDXL's side: more would not fit a CPU's memory in the VAE).</summary>
@@ -55,10 +59,10 @@ public static class TextToImage
                 return randn([1, model.LatentChannels, height / scale, width / scale], float32, CPU, generator: g);
             }).ToList();
             var latents = cat(noise).to(model.Dtype, model.Device);
-            var cond = model.EncodePrompts(Enumerable.Repeat(request.Prompt, n).ToList());
-            var uncond = model.EncodePrompts(Enumerable.Repeat(request.NegativePrompt, n).ToList());
-            using var scheduler = model.CreateScheduler();
-            var x0 = DdimSampler.Sample(model.Unet, scheduler, latents, cond, uncond, request.Guidance, request.Steps, request.Eta,
+            using var cond = model.EncodePrompts(Enumerable.Repeat(request.Prompt, n).ToList(), width, height);
+            using var uncond = model.EncodeNegative(request.NegativePrompt is null ? null : Enumerable.Repeat(request.NegativePrompt, n).ToList(), n, width, height);
+            using var scheduler = model.CreateScheduler(request.Sampler);
+            var x0 = GuidedSampler.Sample(model.Unet, scheduler, latents, cond, uncond, request.Guidance, request.Steps, request.Eta,
                 onStep: (s, _) => onStep?.Invoke(doneSteps + s * n, totalSteps), cancel: cancel);
             doneSteps += n * request.Steps;
             var images = model.DecodeLatents(x0).to(float32).cpu();
@@ -66,7 +70,8 @@ public static class TextToImage
             {
                 var p = new GenerationParameters
                 {
-                    Prompt = request.Prompt, NegativePrompt = request.NegativePrompt, Steps = request.Steps,
+                    Prompt = request.Prompt, NegativePrompt = request.NegativePrompt ?? "", Steps = request.Steps,
+                    Sampler = scheduler is EulerDiscreteScheduler ? "Euler" : "DDIM",
                     Guidance = request.Guidance, Eta = request.Eta, Seed = request.Seed + start + i, Width = width, Height = height,
                     ModelFingerprint = modelFingerprint, Model = Path.GetFileName(model.Folder.Root), Device = model.Device.ToString(), Edits = edits,
                 };

@@ -18,6 +18,21 @@ public sealed class ClipEncoder : nn.Module<Tensor, Tensor>
 
     public int LayerCount => _layers.Count;
 
+    /// <summary>The stack's output, and the input of its last layer (transformers' hidden_states[-2], what SDXL conditions on).</summary>
+    /// <param name="hidden">[B, L, C]</param>
+    public (Tensor Last, Tensor Penultimate) ForwardWithPenultimate(Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        var x = hidden;
+        Tensor penultimate = hidden;
+        foreach (var layer in _layers)
+        {
+            penultimate = x;
+            x = layer.forward(x);
+        }
+        return (scope.MoveToOuter(x), scope.MoveToOuter(penultimate.alias()));
+    }
+
     /// <param name="hidden">[B, L, C]</param>
     public override Tensor forward(Tensor hidden)
     {

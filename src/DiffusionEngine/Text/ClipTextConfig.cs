@@ -15,7 +15,8 @@ public sealed record ClipTextConfig(
     int NumAttentionHeads = 8,
     int MaxPositionEmbeddings = 77,
     double LayerNormEps = 1e-5,
-    string HiddenAct = "quick_gelu")
+    string HiddenAct = "quick_gelu",
+    int? ProjectionDim = null)
 {
     public static readonly IReadOnlySet<string> SupportedActivations =
         new HashSet<string>(StringComparer.Ordinal) { "quick_gelu", "gelu", "gelu_new", "gelu_pytorch_tanh" };
@@ -46,7 +47,8 @@ public sealed record ClipTextConfig(
             NumAttentionHeads: Int(root, "num_attention_heads", defaults.NumAttentionHeads, source),
             MaxPositionEmbeddings: Int(root, "max_position_embeddings", defaults.MaxPositionEmbeddings, source),
             LayerNormEps: Double(root, "layer_norm_eps", defaults.LayerNormEps, source),
-            HiddenAct: String(root, "hidden_act", defaults.HiddenAct, source));
+            HiddenAct: String(root, "hidden_act", defaults.HiddenAct, source),
+            ProjectionDim: root["projection_dim"] is { Type: JTokenType.Integer } ? Int(root, "projection_dim", 0, source) : null);
         config.Validate(source);
         return config;
     }

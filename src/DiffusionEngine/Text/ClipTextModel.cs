@@ -60,9 +60,23 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>Last, penultimate and pooled outputs (see <see cref="ClipTextOutput"/>).</summary>
+    /// <param name="inputIds">int64 [B, L]</param>
+    public ClipTextOutput Encode(Tensor inputIds)
+    {
+        Check(inputIds);
+        return _textModel.Encode(inputIds);
+    }
+
     /// <param name="inputIds">int64 [B, L], L &lt;= max_position_embeddings (77)</param>
     /// <returns>last_hidden_state [B, L, hidden_size]</returns>
     public override Tensor forward(Tensor inputIds)
+    {
+        Check(inputIds);
+        return _textModel.forward(inputIds);
+    }
+
+    private void Check(Tensor inputIds)
     {
         if (inputIds.dim() != 2)
             throw new ArgumentException($"input ids must be [batch, length], got [{string.Join(", ", inputIds.shape)}]", nameof(inputIds));
@@ -70,6 +84,5 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"input ids must be int64, got {inputIds.dtype}", nameof(inputIds));
         if (inputIds.shape[1] > Config.MaxPositionEmbeddings)
             throw new ArgumentException($"{inputIds.shape[1]} tokens exceed max_position_embeddings ({Config.MaxPositionEmbeddings})", nameof(inputIds));
-        return _textModel.forward(inputIds);
     }
 }

@@ -22,6 +22,20 @@ public sealed class ClipTextTransformer : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>last_hidden_state (after the final LayerNorm), the penultimate hidden states (before it) and the pooled output.</summary>
+    /// <param name="inputIds">int64 [B, L]</param>
+    public ClipTextOutput Encode(Tensor inputIds)
+    {
+        using var scope = NewDisposeScope();
+        var (last, penultimate) = _encoder.ForwardWithPenultimate(_embeddings.forward(inputIds));
+        var normed = _finalNorm.forward(last);
+        // transformers pools at argmax(input_ids) for these configs' legacy eos_token_id 2: the first end token (the
+        // vocabulary's highest id), whatever the padding.
+        var eos = inputIds.argmax(-1);                                                    // [B]
+        var pooled = normed[arange(inputIds.shape[0], ScalarType.Int64, inputIds.device), eos]; // [B, C]
+        return new ClipTextOutput(scope.MoveToOuter(normed), scope.MoveToOuter(penultimate), scope.MoveToOuter(pooled));
+    }
+
     /// <param name="inputIds">int64 [B, L]</param>
     /// <returns>last_hidden_state [B, L, C], after the final LayerNorm</returns>
     public override Tensor forward(Tensor inputIds)

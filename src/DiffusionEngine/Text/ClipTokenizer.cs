@@ -26,14 +26,14 @@ public sealed class ClipTokenizer
     public int MaxLength { get; }
     public long StartTokenId { get; }
     public long EndTokenId { get; }
-    /// <summary>SD 1.x pads with the end token.</summary>
-    public long PadTokenId => EndTokenId;
+    /// <summary>The padding id: the end token (SD 1.x, SDXL's first tokenizer), or the folder's pad_token ("!", id 0, for SDXL's second).</summary>
+    public long PadTokenId { get; }
     /// <summary>transformers' CLIPTokenizer uses &lt;|endoftext|&gt; as its unknown token too.</summary>
     public long UnknownTokenId => EndTokenId;
     public int VocabSize => _vocab.Count;
     public int MergeCount => _merges.Count;
 
-    private ClipTokenizer(IReadOnlyDictionary<string, int> vocab, BpeMerges merges, int maxLength, string vocabPath)
+    private ClipTokenizer(IReadOnlyDictionary<string, int> vocab, BpeMerges merges, int maxLength, string vocabPath, string? padToken)
     {
         if (maxLength < 2) throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "must hold at least the start and end tokens");
         _vocab = vocab;
@@ -45,20 +45,47 @@ public sealed class ClipTokenizer
             : throw new InvalidDataException($"{vocabPath}: the vocabulary has no '{ClipPreTokenizer.StartOfText}' entry (the start token)");
         EndTokenId = vocab.TryGetValue(ClipPreTokenizer.EndOfText, out int e) ? e
             : throw new InvalidDataException($"{vocabPath}: the vocabulary has no '{ClipPreTokenizer.EndOfText}' entry (the end, pad and unknown token)");
+        PadTokenId = padToken is null ? EndTokenId : vocab.TryGetValue(padToken, out int pad) ? pad
+            : throw new InvalidDataException($"{vocabPath}: the vocabulary has no entry for the pad token '{padToken}'");
     }
 
-    /// <summary>Reads <c>vocab.json</c> and <c>merges.txt</c> from a tokenizer folder.</summary>
+    /// <summary>
+    /// Reads <c>vocab.json</c> and <c>merges.txt</c> from a tokenizer folder, and its pad token from
+    /// <c>tokenizer_config.json</c> (else <c>special_tokens_map.json</c>; else the end token).
+    /// </summary>
     public static ClipTokenizer FromFolder(string tokenizerDir, int maxLength = DefaultMaxLength)
     {
         if (!Directory.Exists(tokenizerDir))
             throw new DirectoryNotFoundException($"{tokenizerDir}: no such tokenizer folder (expected {VocabFileName} and {MergesFileName} in it)");
-        return FromFiles(Path.Combine(tokenizerDir, VocabFileName), Path.Combine(tokenizerDir, MergesFileName), maxLength);
+        return FromFiles(Path.Combine(tokenizerDir, VocabFileName), Path.Combine(tokenizerDir, MergesFileName), maxLength, PadTokenIn(tokenizerDir));
     }
 
-    public static ClipTokenizer FromFiles(string vocabPath, string mergesPath, int maxLength = DefaultMaxLength) =>
-        new(ReadVocab(vocabPath), new BpeMerges(ReadMerges(mergesPath)), maxLength, vocabPath);
+    /// <param name="padToken">The padding token's text (null: the end token, as SD 1.x).</param>
+    public static ClipTokenizer FromFiles(string vocabPath, string mergesPath, int maxLength = DefaultMaxLength, string? padToken = null) =>
+        new(ReadVocab(vocabPath), new BpeMerges(ReadMerges(mergesPath)), maxLength, vocabPath, padToken);
 
-    /// <summary><see cref="MaxLength"/> ids: start, the prompt's first MaxLength-2 ids, end, then end-token padding.</summary>
+    /// <summary>The pad_token of a tokenizer folder's config files (a string, or an object with "content"), or null.</summary>
+    private static string? PadTokenIn(string tokenizerDir)
+    {
+        foreach (var name in new[] { "tokenizer_config.json", "special_tokens_map.json" })
+        {
+            var path = Path.Combine(tokenizerDir, name);
+            if (!File.Exists(path)) continue;
+            Newtonsoft.Json.Linq.JToken? pad;
+            try { pad = Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(path))["pad_token"]; }
+            catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
+            switch (pad)
+            {
+                case { Type: Newtonsoft.Json.Linq.JTokenType.String }: return (string)pad!;
+                case Newtonsoft.Json.Linq.JObject o when o["content"] is { Type: Newtonsoft.Json.Linq.JTokenType.String } c: return (string)c!;
+                case null or { Type: Newtonsoft.Json.Linq.JTokenType.Null }: continue;
+                default: throw new InvalidDataException($"{path}: field 'pad_token' must be a string or an object with 'content'");
+            }
+        }
+        return null;
+    }
+
+    /// <summary><see cref="MaxLength"/> ids: start, the prompt's first MaxLength-2 ids, end, then <see cref="PadTokenId"/> padding.</summary>
     public long[] Encode(string text)
     {
         var ids = new long[MaxLength];

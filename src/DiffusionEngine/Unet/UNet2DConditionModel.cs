@@ -6,14 +6,17 @@ using static TorchSharp.torch;
 namespace DiffusionEngine.Unet;
 
 /// <summary>
-/// diffusers' UNet2DConditionModel for SD 1.x-family configs: predicts the noise in a latent from the
-/// timestep and the text encoder's hidden states. Parameter names equal diffusers' state_dict keys.
+/// diffusers' UNet2DConditionModel for SD 1.x and SDXL configs: predicts the noise in a latent from the
+/// timestep, the text encoders' hidden states and, for a "text_time" model (SDXL), the added conditions.
+/// Parameter names equal diffusers' state_dict keys.
 /// </summary>
-public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
+public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, AddedConditions?, Tensor>
 {
     private readonly Conv2d conv_in;
     private readonly Timesteps time_proj;
     private readonly TimestepEmbedding time_embedding;
+    private readonly Timesteps? add_time_proj;
+    private readonly TimestepEmbedding? add_embedding;
     private readonly ModuleList<UNetDownBlock> down_blocks;
     private readonly UNetMidBlock2DCrossAttn? mid_block;
     private readonly ModuleList<UNetUpBlock> up_blocks;
@@ -31,9 +34,14 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
         int n = c.BlockCount;
         long temb = c.TimeEmbedDim;
 
-        conv_in = nn.Conv2d(c.InChannels, c.BlockOutChannels[0], c.ConvInKernel, stride: 1, padding: (c.ConvInKernel - 1) / 2);
+        conv_in = nn.Conv2d(c.InChannels, c.BlockOutChannels[0], c.ConvInKernel, stride: 1, padding: (c.ConvInKernel - 1) / 2, device: ModuleBuild.Device);
         time_proj = new Timesteps(c.BlockOutChannels[0], c.FlipSinToCos, c.FreqShift);
         time_embedding = new TimestepEmbedding(c.BlockOutChannels[0], temb);
+        if (c.UsesTextTime)
+        {
+            add_time_proj = new Timesteps(c.AdditionTimeEmbedDim!.Value, c.FlipSinToCos, c.FreqShift);
+            add_embedding = new TimestepEmbedding(c.ProjectionClassEmbeddingsInputDim!.Value, temb);
+        }
 
         var down = new UNetDownBlock[n];
         int output = c.BlockOutChannels[0];
@@ -72,16 +80,21 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
         up_blocks = nn.ModuleList(up);
 
         conv_norm_out = Norms.GroupNorm(c.NormNumGroups, c.BlockOutChannels[0], c.NormEps);
-        conv_out = nn.Conv2d(c.BlockOutChannels[0], c.OutChannels, c.ConvOutKernel, stride: 1, padding: (c.ConvOutKernel - 1) / 2);
+        conv_out = nn.Conv2d(c.BlockOutChannels[0], c.OutChannels, c.ConvOutKernel, stride: 1, padding: (c.ConvOutKernel - 1) / 2, device: ModuleBuild.Device);
         RegisterComponents();
     }
 
     /// <param name="sample">[B, in_channels, H, W] noisy latents, in the module's dtype.</param>
     /// <param name="timestep">[B], or a scalar / [1] used for the whole batch (int64 or floating).</param>
     /// <param name="encoderHiddenStates">[B, tokens, cross_attention_dim] text encoder output, in the module's dtype.</param>
+    /// <param name="added">A "text_time" model's added conditions (required there; null for SD 1.x).</param>
     /// <returns>[B, out_channels, H, W] predicted noise.</returns>
-    public override Tensor forward(Tensor sample, Tensor timestep, Tensor encoderHiddenStates)
+    public override Tensor forward(Tensor sample, Tensor timestep, Tensor encoderHiddenStates, AddedConditions? added)
     {
+        if (Config.UsesTextTime != added is not null)
+            throw new ArgumentException(Config.UsesTextTime
+                ? "this U-Net (addition_embed_type \"text_time\", SDXL) needs the added conditions text_embeds and time_ids"
+                : "this U-Net takes no added conditions (it has no addition embedding)", nameof(added));
         if (sample.dim() != 4 || sample.shape[1] != Config.InChannels)
             throw new ArgumentException($"sample must be [B, {Config.InChannels}, H, W], got [{string.Join(", ", sample.shape)}]", nameof(sample));
         if (encoderHiddenStates.dim() != 3 || encoderHiddenStates.shape[0] != sample.shape[0])
@@ -107,6 +120,7 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
         // Timesteps always yields float32; like diffusers, cast to the sample's dtype for the embedding MLP.
         var tEmb = time_proj.forward(t).to(sample.dtype);
         var emb = time_embedding.forward(tEmb);
+        if (added is not null) emb = emb + AugmentedEmbedding(added, batch, emb.dtype);
 
         var h = conv_in.forward(sample);
         var skips = new List<Tensor> { h };
@@ -126,5 +140,25 @@ public sealed class UNet2DConditionModel : nn.Module<Tensor, Tensor, Tensor, Ten
 
         h = conv_out.forward(nn.functional.silu(conv_norm_out.forward(h)));
         return scope.MoveToOuter(h);
+    }
+
+    /// <summary>An SD 1.x U-Net's forward (no added conditions).</summary>
+    public Tensor forward(Tensor sample, Tensor timestep, Tensor encoderHiddenStates) => forward(sample, timestep, encoderHiddenStates, null);
+
+    /// <summary>An SD 1.x U-Net's call (no added conditions), through the module's hooks.</summary>
+    public Tensor call(Tensor sample, Tensor timestep, Tensor encoderHiddenStates) => call(sample, timestep, encoderHiddenStates, null);
+
+    /// <summary>
+    /// diffusers' get_aug_embed for "text_time": each of the 6 time ids embedded sinusoidally (add_time_proj), appended to
+    /// text_embeds (text first), then add_embedding's MLP. [B, time_embed_dim]
+    /// </summary>
+    private Tensor AugmentedEmbedding(AddedConditions added, long batch, ScalarType dtype)
+    {
+        var (text, ids) = (added.TextEmbeds, added.TimeIds);
+        if (text.dim() != 2 || text.shape[0] != batch || ids.dim() != 2 || ids.shape[0] != batch)
+            throw new ArgumentException($"text_embeds must be [{batch}, P] and time_ids [{batch}, 6]; got [{string.Join(", ", text.shape)}] and [{string.Join(", ", ids.shape)}]");
+        var timeEmbeds = add_time_proj!.forward(ids.flatten()).reshape(batch, -1);              // [B, 6 x addition_time_embed_dim]
+        var addEmbeds = cat([text.to(timeEmbeds.dtype), timeEmbeds], -1).to(dtype);            // [B, projection_class_embeddings_input_dim]
+        return add_embedding!.forward(addEmbeds);
     }
 }

@@ -3,7 +3,7 @@ using DiffusionEngine.Layers;
 namespace DiffusionEngine.Unet;
 
 /// <summary>
-/// The subset of diffusers' UNet2DConditionModel config that SD 1.x-family models use, with diffusers'
+/// The subset of diffusers' UNet2DConditionModel config that SD 1.x and SDXL models use, with diffusers'
 /// class defaults for absent keys. Fields that are "int or one per block" in diffusers are stored one per
 /// down block. Configs asking for features this engine does not build are rejected by <see cref="Load"/>.
 /// </summary>
@@ -50,6 +50,18 @@ public sealed record UNetConfig
     public int ConvInKernel { get; init; } = 3;
     public int ConvOutKernel { get; init; } = 3;
 
+    /// <summary>null, or "text_time" (SDXL: pooled text embeddings and micro-conditioning time ids added to the time embedding).</summary>
+    public string? AdditionEmbedType { get; init; }
+    /// <summary>Sinusoidal width per time id (SDXL: 256).</summary>
+    public int? AdditionTimeEmbedDim { get; init; }
+    /// <summary>Input width of <c>add_embedding</c>: the pooled text width plus 6 x <see cref="AdditionTimeEmbedDim"/> (SDXL: 2816).</summary>
+    public int? ProjectionClassEmbeddingsInputDim { get; init; }
+
+    public const string TextTimeEmbedding = "text_time";
+
+    /// <summary>Whether the model takes SDXL's added conditions (text_embeds and time_ids).</summary>
+    public bool UsesTextTime => AdditionEmbedType == TextTimeEmbedding;
+
     public int TimeEmbedDim => TimeEmbeddingDim ?? BlockOutChannels[0] * 4;
 
     public int BlockCount => BlockOutChannels.Count;
@@ -66,7 +78,9 @@ public sealed record UNetConfig
         j.RequireNull("class_embed_type", "class embeddings");
         j.RequireNull("num_class_embeds", "class embeddings");
         j.RequireFalse("class_embeddings_concat", "concatenated class embeddings");
-        j.RequireNull("addition_embed_type", "addition embeddings");
+        var addition = j.NullableString("addition_embed_type", null);
+        if (addition is not (null or TextTimeEmbedding))
+            throw j.Error("addition_embed_type", $"is \"{addition}\": only \"{TextTimeEmbedding}\" (SDXL) or null is supported");
         j.RequireNull("encoder_hid_dim", "an encoder_hid_proj");
         j.RequireNull("encoder_hid_dim_type", "an encoder_hid_proj");
         j.RequireNull("time_cond_proj_dim", "a timestep condition projection");
@@ -115,6 +129,9 @@ public sealed record UNetConfig
             TimeEmbeddingDim = j.NullableInt("time_embedding_dim", null),
             ConvInKernel = j.Int("conv_in_kernel", 3),
             ConvOutKernel = j.Int("conv_out_kernel", 3),
+            AdditionEmbedType = addition,
+            AdditionTimeEmbedDim = j.NullableInt("addition_time_embed_dim", null),
+            ProjectionClassEmbeddingsInputDim = j.NullableInt("projection_class_embeddings_input_dim", null),
         };
         config.Validate();
         return config;
@@ -178,5 +195,15 @@ public sealed record UNetConfig
         if (ConvOutKernel <= 0 || ConvOutKernel % 2 == 0) throw Bad("conv_out_kernel", $"must be a positive odd number, found {ConvOutKernel}");
         if (DownsamplePadding < 0) throw Bad("downsample_padding", $"must not be negative, found {DownsamplePadding}");
         if (TimeEmbedDim <= 0) throw Bad("time_embedding_dim", $"must be positive, found {TimeEmbedDim}");
+        if (UsesTextTime)
+        {
+            if (AdditionTimeEmbedDim is not > 0) throw Bad("addition_time_embed_dim", "must be a positive number for addition_embed_type \"text_time\"");
+            if (ProjectionClassEmbeddingsInputDim is not > 0)
+                throw Bad("projection_class_embeddings_input_dim", "must be a positive number for addition_embed_type \"text_time\"");
+            if (ProjectionClassEmbeddingsInputDim <= 6 * AdditionTimeEmbedDim)
+                throw Bad("projection_class_embeddings_input_dim", $"({ProjectionClassEmbeddingsInputDim}) must exceed 6 x addition_time_embed_dim ({6 * AdditionTimeEmbedDim}): the rest is the pooled text width");
+            AtMost("addition_time_embed_dim", [AdditionTimeEmbedDim.Value], ConfigLimits.TimeEmbedDim);
+            AtMost("projection_class_embeddings_input_dim", [ProjectionClassEmbeddingsInputDim.Value], ConfigLimits.TimeEmbedDim);
+        }
     }
 }

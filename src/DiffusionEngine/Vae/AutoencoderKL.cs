@@ -1,3 +1,4 @@
+using DiffusionEngine.Layers;
 using System.Text.RegularExpressions;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -26,8 +27,8 @@ public sealed partial class AutoencoderKL : nn.Module
         encoder = new Encoder(config);
         decoder = new Decoder(config);
         int latent = config.LatentChannels;
-        if (config.UseQuantConv) quant_conv = nn.Conv2d(2 * latent, 2 * latent, 1);
-        if (config.UsePostQuantConv) post_quant_conv = nn.Conv2d(latent, latent, 1);
+        if (config.UseQuantConv) quant_conv = nn.Conv2d(2 * latent, 2 * latent, 1, device: ModuleBuild.Device);
+        if (config.UsePostQuantConv) post_quant_conv = nn.Conv2d(latent, latent, 1, device: ModuleBuild.Device);
         RegisterComponents();
     }
 

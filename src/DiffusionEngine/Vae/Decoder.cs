@@ -22,7 +22,7 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
     {
         var reversed = c.BlockOutChannels.Reverse().ToArray();
         int n = reversed.Length;
-        conv_in = nn.Conv2d(c.LatentChannels, reversed[0], 3, stride: 1, padding: 1);
+        conv_in = nn.Conv2d(c.LatentChannels, reversed[0], 3, stride: 1, padding: 1, device: ModuleBuild.Device);
         mid_block = new UNetMidBlock2D(reversed[0], c.NormNumGroups, Eps, c.MidBlockAddAttention);
         var blocks = new UpDecoderBlock2D[n];
         int output = reversed[0];
@@ -34,7 +34,7 @@ public sealed class Decoder : nn.Module<Tensor, Tensor>
         }
         up_blocks = nn.ModuleList(blocks);
         conv_norm_out = Norms.GroupNorm(c.NormNumGroups, c.BlockOutChannels[0], Eps);
-        conv_out = nn.Conv2d(c.BlockOutChannels[0], c.OutChannels, 3, stride: 1, padding: 1);
+        conv_out = nn.Conv2d(c.BlockOutChannels[0], c.OutChannels, 3, stride: 1, padding: 1, device: ModuleBuild.Device);
         RegisterComponents();
     }
 

@@ -22,7 +22,7 @@ public sealed class Encoder : nn.Module<Tensor, Tensor>
     {
         var channels = c.BlockOutChannels;
         int n = channels.Count;
-        conv_in = nn.Conv2d(c.InChannels, channels[0], 3, stride: 1, padding: 1);
+        conv_in = nn.Conv2d(c.InChannels, channels[0], 3, stride: 1, padding: 1, device: ModuleBuild.Device);
         var blocks = new DownEncoderBlock2D[n];
         int output = channels[0];
         for (int i = 0; i < n; i++)
@@ -34,7 +34,7 @@ public sealed class Encoder : nn.Module<Tensor, Tensor>
         down_blocks = nn.ModuleList(blocks);
         mid_block = new UNetMidBlock2D(channels[^1], c.NormNumGroups, Eps, c.MidBlockAddAttention);
         conv_norm_out = Norms.GroupNorm(c.NormNumGroups, channels[^1], Eps);
-        conv_out = nn.Conv2d(channels[^1], 2 * c.LatentChannels, 3, stride: 1, padding: 1);
+        conv_out = nn.Conv2d(channels[^1], 2 * c.LatentChannels, 3, stride: 1, padding: 1, device: ModuleBuild.Device);
         RegisterComponents();
     }
 

@@ -53,11 +53,11 @@ internal static class ApplyBlocklistCommand
                     $"no stored delta for this base erases all of {ConceptNames.Describe(blocked)}" +
                     (missing.Count > 0 ? $"; none at all erases {string.Join(", ", missing)}" : " in one delta") +
                     $". Run: studio run {Id} --project \"{project.Folder}\" --train-missing");
-            var settings = EraseConceptCommand.Settings(model.Folder, blocked, inv);
+            var settings = EraseConceptCommand.Settings(model, blocked, inv);
             string name, path;
             using (var result = EraseConceptCommand.Train(services, model, settings, inv))
                 (name, path) = services.Store.SaveNew(DeltaNames.Default(blocked, settings.Method.Name(), "blocklist-"), chosen: false, (n, p) =>
-                    DeltaFile.Write(services.Context.TensorFiles, services.Store.Signer, p, n, settings, result, EraseConceptCommand.DtypeName(model.Dtype)));
+                    DeltaFile.Write(services.Context.TensorFiles, services.Store.Signer, p, n, settings, result, EraseConceptCommand.DtypeName(model.Dtype), model.Family));
             delta = DeltaFile.Inspect(services.Context.TensorFiles, path);
             files.Add(path);
             trainedNote = $"trained '{name}' ({settings.Iterations} iterations of {settings.Method.Name()}); ";

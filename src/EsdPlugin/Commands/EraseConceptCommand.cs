@@ -48,7 +48,7 @@ internal static class EraseConceptCommand
         var concepts = inv.Get<IReadOnlyList<string>>("concepts").Select(ConceptNames.Normalize).Where(c => c.Length > 0).Distinct().ToList();
         if (concepts.Count == 0) throw new ArgumentException("--concepts names no concept");
         using var lease = await services.Context.Models.AcquireAsync(LeaseMode.Exclusive, inv.Cancellation);
-        var settings = Settings(lease.Model.Folder, concepts, inv);
+        var settings = Settings(lease.Model, concepts, inv);
         // Everything that would fail at save time fails now, before any training.
         var chosen = inv.Get<string?>("name");
         var requested = chosen ?? DeltaNames.Default(concepts, settings.Method.Name());
@@ -57,7 +57,7 @@ internal static class EraseConceptCommand
 
         using var result = Train(services, lease.Model, settings, inv);
         var (name, path) = services.Store.SaveNew(requested, chosen is not null, (n, p) =>
-            DeltaFile.Write(services.Context.TensorFiles, services.Store.Signer, p, n, settings, result, DtypeName(lease.Model.Dtype)));
+            DeltaFile.Write(services.Context.TensorFiles, services.Store.Signer, p, n, settings, result, DtypeName(lease.Model.Dtype), lease.Model.Family));
         var message = $"erased {ConceptNames.Describe(concepts)} with {settings.Method.Name()} ({Ran(result)}, final loss {result.FinalLoss:F5}); delta '{name}' saved" +
                       (name != requested ? $" (a delta named '{requested}' is already stored)" : "");
         if (inv.Arguments.GetValueOrDefault("resume") is true && result.ResumedFrom is null)
@@ -101,11 +101,11 @@ internal static class EraseConceptCommand
     }
 
     /// <summary>The model's defaults overridden by whichever training parameters the invocation has and sets.</summary>
-    internal static EsdSettings Settings(string modelFolder, IReadOnlyList<string> concepts, CommandInvocation inv)
+    internal static EsdSettings Settings(ILoadedModel model, IReadOnlyList<string> concepts, CommandInvocation inv)
     {
         // The method first: the model's defaults may differ per method.
         var method = inv.Arguments.GetValueOrDefault("method") is string m ? EsdMethods.Parse(m) : (EsdMethod?)null;
-        var d = EsdDefaults.For(modelFolder, concepts, method);
+        var d = EsdDefaults.For(model.Folder, concepts, method, model.Family);
         return d with
         {
             Iterations = inv.Arguments.GetValueOrDefault("iterations") is long i ? (int)i : d.Iterations,

@@ -19,7 +19,7 @@ internal static class DeltaFile
     public const int FormatVersion = 1;
 
     /// <summary>Writes a new delta (refusing, with an IOException, when the file exists), signed by <paramref name="signer"/>.</summary>
-    public static void Write(ITensorFiles files, DeltaSigner signer, string path, string name, EsdSettings settings, EsdResult result, string dtype)
+    public static void Write(ITensorFiles files, DeltaSigner signer, string path, string name, EsdSettings settings, EsdResult result, string dtype, string family)
     {
         var metadata = settings.ToMetadata();
         metadata["format"] = Format;
@@ -28,6 +28,7 @@ internal static class DeltaFile
         metadata["concepts"] = JsonConvert.SerializeObject(settings.Concepts);
         metadata["base_fingerprint"] = result.BaseFingerprint;
         metadata["base_dtype"] = dtype;
+        metadata["family"] = family;
         metadata["final_loss"] = result.FinalLoss.ToString("R", CultureInfo.InvariantCulture);
         metadata["plugin_version"] = PluginInfo.Version;
         metadata["created"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture);

@@ -26,6 +26,9 @@ internal sealed class DeltaInfo(
 
     public bool HasOurMetadata => BaseFingerprint is not null;
 
+    /// <summary>The model family it was made for ("sd1", "sdxl"); deltas from before SDXL was supported are SD 1.x.</summary>
+    public string Family => Metadata.TryGetValue("family", out var f) && f.Length > 0 ? f : "sd1";
+
     /// <summary>Whether the delta erases every one of <paramref name="concepts"/> (normalised comparison).</summary>
     public bool Covers(IEnumerable<string> concepts) =>
         concepts.All(c => Concepts.Any(d => Blocklist.ConceptNames.Same(c, d)));

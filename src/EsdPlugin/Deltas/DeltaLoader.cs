@@ -45,7 +45,7 @@ internal static class DeltaLoader
     public static bool? MatchesBase(ILoadedModel model, DeltaInfo delta)
     {
         if (delta.BaseFingerprint is null) return null;
-        if (delta.Tensors.Count == 0) return false;
+        if (delta.Tensors.Count == 0 || (delta.HasOurMetadata && delta.Family != model.Family)) return false;
         try { return BaseFingerprint(model, delta.Tensors.Keys) == delta.BaseFingerprint || SameBaseInItsDtype(model, delta); }
         catch (InvalidDataException) { return false; }
     }
@@ -65,6 +65,8 @@ internal static class DeltaLoader
         var warnings = new List<string>();
         if (delta.Tensors.Count == 0)
             throw new InvalidDataException($"{delta.Path} holds no tensors: it is not an edit of any model");
+        if (delta.HasOurMetadata && delta.Family != model.Family)
+            throw new InvalidDataException($"{delta.Path} was made for a model of family '{delta.Family}'; the live model ({model.Folder}) is '{model.Family}'");
         if (delta.BaseFingerprint is null)
         {
             warnings.Add($"{delta.Path} has no ESD metadata (as the authors' scripts write): the base it was made for cannot be verified; loading it because every tensor name and shape matches");

@@ -4,8 +4,10 @@ using Newtonsoft.Json.Linq;
 namespace EsdPlugin.Training;
 
 /// <summary>
-/// Per-model defaults: <c>esd_defaults.json</c> in the model's folder (tuned for that model), else the paper's
-/// defaults for Stable Diffusion 1.x (ESD-x, 1000 iterations, lr 1e-5, eta 1, start guidance 3, 50 DDIM steps).
+/// Per-model defaults: <c>esd_defaults.json</c> in the model's folder (tuned for that model), else the family's: for
+/// Stable Diffusion 1.x the paper's (ESD-x, 1000 iterations, lr 1e-5, eta 1, start guidance 3, 50 DDIM steps); for SDXL
+/// the authors' esd_sdxl.py (ESD-x, 200 iterations, lr 2e-4 (1e-5 for the other methods), their negative_guidance 1.0,
+/// i.e. eta 0, guidance 2, 50 steps, x_t from the frozen model, t the timestep x_t stopped at).
 /// The file's top-level fields apply to every method; <c>per_method</c> holds fields that apply only when that
 /// method is the one trained (ESD-x trains far fewer weights than ESD-u and wants another learning rate).
 /// Default iterations are per concept: a run draws one concept per iteration, so a blocklist of N concepts
@@ -20,17 +22,29 @@ internal static class EsdDefaults
     /// Defaults for <paramref name="concepts"/> on the model in <paramref name="modelFolder"/>, for
     /// <paramref name="method"/> (null: the file's method); errors name the file and field.
     /// </summary>
-    public static EsdSettings For(string modelFolder, IReadOnlyList<string> concepts, EsdMethod? method = null)
+    public static EsdSettings For(string modelFolder, IReadOnlyList<string> concepts, EsdMethod? method = null, string family = "sd1")
     {
-        var perConcept = PerConcept(modelFolder, concepts, method);
+        var perConcept = PerConcept(modelFolder, concepts, method, family);
         return perConcept with { Iterations = checked(perConcept.Iterations * Math.Max(1, concepts.Count)) };
     }
 
-    private static EsdSettings PerConcept(string modelFolder, IReadOnlyList<string> concepts, EsdMethod? method)
+    /// <summary>The family's defaults when the model folder has no defaults file.</summary>
+    public static EsdSettings FamilyDefaults(IReadOnlyList<string> concepts, string family, EsdMethod? method = null) => family switch
     {
-        var paper = new EsdSettings { Concepts = concepts };
+        "sdxl" => new EsdSettings
+        {
+            Concepts = concepts, Method = method ?? EsdMethod.EsdX, Iterations = 200, Eta = 0, StartGuidance = 2, DdimSteps = 50,
+            LearningRate = (method ?? EsdMethod.EsdX) is EsdMethod.EsdX or EsdMethod.EsdXStrict ? 2e-4 : 1e-5,
+            XtFrom = XtSource.Frozen, Pairing = TimestepPairing.Matched,
+        },
+        _ => method is { } m ? new EsdSettings { Concepts = concepts, Method = m } : new EsdSettings { Concepts = concepts },
+    };
+
+    private static EsdSettings PerConcept(string modelFolder, IReadOnlyList<string> concepts, EsdMethod? method, string family)
+    {
+        var paper = FamilyDefaults(concepts, family, method);
         var path = Path.Combine(modelFolder, FileName);
-        if (!File.Exists(path)) return method is { } m ? paper with { Method = m } : paper;
+        if (!File.Exists(path)) return paper;
         JObject o;
         try { o = JToken.Parse(File.ReadAllText(path)) as JObject ?? throw new JsonException("not an object"); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a JSON object ({e.Message})"); }

@@ -63,15 +63,30 @@ internal static class EsdMethods
 
     /// <summary>
     /// Whether the parameter <paramref name="name"/> (of a Linear or Conv2d module, or of any module when the method
-    /// <see cref="IncludesNorms"/>) is trained by the method.
+    /// <see cref="IncludesNorms"/>) is trained by the method, in a model of <paramref name="family"/> ("sd1", "sdxl").
+    /// The 2025 scripts chose SDXL's esd-u and esd-all sets by their own rule (module names with "block" and without
+    /// "emb"), so those two follow it there.
     /// </summary>
-    public static bool Trains(this EsdMethod m, string name) => m switch
+    public static bool Trains(this EsdMethod m, string name, string family = "sd1") => (m, family) switch
+    {
+        (EsdMethod.EsdU2025, "sdxl") => !name.Contains("attn2", StringComparison.Ordinal) && !name.Contains("emb", StringComparison.Ordinal)
+                                        && name.Contains("block", StringComparison.Ordinal),
+        (EsdMethod.EsdAll, "sdxl") => !name.Contains("emb", StringComparison.Ordinal) && name.Contains("block", StringComparison.Ordinal),
+        _ => Trains(m, name),
+    };
+
+    private static bool Trains(EsdMethod m, string name) => m switch
     {
         EsdMethod.EsdX => name.Contains("attn2", StringComparison.Ordinal),
         EsdMethod.EsdXStrict => name.Contains("attn2.to_k.", StringComparison.Ordinal) || name.Contains("attn2.to_v.", StringComparison.Ordinal),
         // The CompVis noxattn excluded names starting with "out." (conv_norm_out, conv_out) or containing "time_embed"
         // (the time MLP); the resnets' time_emb_proj (CompVis emb_layers) were trained, so no substring test on "time_emb".
-        EsdMethod.EsdU or EsdMethod.EsdUCompVis => !name.Contains("attn2", StringComparison.Ordinal)
+        // SDXL's add_embedding (the pooled-text and time-id MLP) is a time embedding too: ours leaves it.
+        EsdMethod.EsdU => !name.Contains("attn2", StringComparison.Ordinal)
+            && !name.StartsWith("time_embedding.", StringComparison.Ordinal) && !name.StartsWith("time_proj.", StringComparison.Ordinal)
+            && !name.StartsWith("add_embedding.", StringComparison.Ordinal)
+            && !name.StartsWith("conv_norm_out.", StringComparison.Ordinal) && !name.StartsWith("conv_out.", StringComparison.Ordinal),
+        EsdMethod.EsdUCompVis => !name.Contains("attn2", StringComparison.Ordinal)
             && !name.StartsWith("time_embedding.", StringComparison.Ordinal) && !name.StartsWith("time_proj.", StringComparison.Ordinal)
             && !name.StartsWith("conv_norm_out.", StringComparison.Ordinal) && !name.StartsWith("conv_out.", StringComparison.Ordinal),
         EsdMethod.EsdU2025 => !name.Contains("attn2", StringComparison.Ordinal),

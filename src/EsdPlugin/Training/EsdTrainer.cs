@@ -29,7 +29,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         if (s.Concepts.Count == 0) throw new ArgumentException("at least one concept is needed");
         if (s.DdimSteps < 1 || s.Iterations < 1 || s.BatchSize < 1) throw new ArgumentException("iterations, ddim steps and batch size must be at least 1");
         var unet = model.Unet;
-        var trained = TrainableParameters.Select(unet, s.Method);
+        var trained = TrainableParameters.Select(unet, s.Method, model.Family);
         using var originals = new FrozenOriginals(trained);
         var baseFingerprint = TensorFingerprint.Of(originals.Originals);
         var runKey = RunKey(s, baseFingerprint);
@@ -48,7 +48,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             using var uncond = model.TextEncoder.Encode([""]);
             var templates = ConceptPrompts.Validate(s.PromptTemplates);
             // Per concept, its prompts' encodings: [concept][template] -> (1, tokens, hidden).
-            List<List<Tensor>> Encode(IEnumerable<string> concepts) => concepts.Select(c => ConceptPrompts.For(c, templates)
+            List<List<Conditioning>> Encode(IEnumerable<string> concepts) => concepts.Select(c => ConceptPrompts.For(c, templates)
                 .Select(prompt => model.TextEncoder.Encode([prompt])).ToList()).ToList();
             var prompts = new Prompts(uncond, Encode(s.Concepts), Encode(s.Preserve),
                 s.EraseFrom is { } from ? Encode([from])[0] : null);
@@ -108,7 +108,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
     }
 
     /// <summary>The run's text encodings: the empty prompt [1, 77, D], and per concept its templates' encodings.</summary>
-    private sealed record Prompts(Tensor Uncond, List<List<Tensor>> Erased, List<List<Tensor>> Kept, List<Tensor>? EraseFrom) : IDisposable
+    private sealed record Prompts(Conditioning Uncond, List<List<Conditioning>> Erased, List<List<Conditioning>> Kept, List<Conditioning>? EraseFrom) : IDisposable
     {
         public void Dispose()
         {
@@ -141,38 +141,39 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         {
             if (prompts.EraseFrom is null)
             {
-                var both = model.Unet.call(cat([xt, xt]), cat([tt, tt]), Context(uncond, cond, batch)).to(float32).chunk(2);
+                var both = model.Denoise(cat([xt, xt]), cat([tt, tt]), Context(uncond, cond, batch)).to(float32).chunk(2);
                 var (e0, ep) = (both[0], both[1]);
                 target = (e0 - s.Eta * (ep - e0)).detach();
             }
             else
             {
-                var three = model.Unet.call(cat([xt, xt, xt]), cat([tt, tt, tt]),
-                    cat([Context(uncond, cond, batch), trainedCond.expand(batch, -1, -1)])).to(float32).chunk(3);
+                var three = model.Denoise(cat([xt, xt, xt]), cat([tt, tt, tt]),
+                    Conditioning.Cat(Context(uncond, cond, batch), trainedCond.Expand(batch))).to(float32).chunk(3);
                 var (e0, ep, eFrom) = (three[0], three[1], three[2]);
                 target = (eFrom - (s.Eta + 1) * (ep - e0)).detach();
             }
         }
         // Drawn after the erasure's draws, so that a run without kept concepts draws what it always did. All the
         // frozen model's work comes before the trained model's: the teacher swap writes into the parameters.
-        Tensor? keptXt = null, keptCond = null, original = null;
+        Tensor? keptXt = null, original = null;
+        Conditioning? keptCond = null;
         if (prompts.Kept.Count > 0)
         {
             Draw(prompts.Kept, rng, out var keep);
             keptXt = SampleXt(s, originals, uncond, keep, plan, timesteps, latentShape, generator, XtSource.Frozen, cancel).to(model.Dtype);
-            keptCond = keep.expand(batch, -1, -1);
+            keptCond = keep.Expand(batch);
             using (no_grad())
             using (originals.AsTeacher())
-                original = model.Unet.call(keptXt, tt, keptCond).to(float32).detach();
+                original = model.Denoise(keptXt, tt, keptCond).to(float32).detach();
         }
-        var erasedCond = trainedCond.expand(batch, -1, -1);
+        var erasedCond = trainedCond.Expand(batch);
         Tensor loss;
         if (keptXt is null)
-            loss = Mse(model.Unet.call(xt, tt, erasedCond), target);
+            loss = Mse(model.Denoise(xt, tt, erasedCond), target);
         else
         {
             // One forward for both halves: [erased; kept]
-            var predictions = model.Unet.call(cat([xt, keptXt]), cat([tt, tt]), cat([erasedCond, keptCond!])).chunk(2);
+            var predictions = model.Denoise(cat([xt, keptXt]), cat([tt, tt]), Conditioning.Cat(erasedCond, keptCond!)).chunk(2);
             loss = Mse(predictions[0], target) + s.PreserveWeight * Mse(predictions[1], original!);
         }
         optimizer.zero_grad();
@@ -189,7 +190,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
     /// A concept, then (when there is a choice, so single-template runs keep their draws) one of its prompts; returns
     /// the template's index.
     /// </summary>
-    private static int Draw(List<List<Tensor>> prompts, Random rng, out Tensor prompt)
+    private static int Draw(List<List<Conditioning>> prompts, Random rng, out Conditioning prompt)
     {
         var concept = prompts[rng.Next(prompts.Count)];
         int template = concept.Count == 1 ? 0 : rng.Next(concept.Count);
@@ -197,22 +198,22 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         return template;
     }
 
-    private static Tensor Context(Tensor uncond, Tensor cond, long batch) =>
-        cat([uncond.expand(batch, -1, -1), cond.expand(batch, -1, -1)]); // [2B, 77, D]
+    private static Conditioning Context(Conditioning uncond, Conditioning cond, long batch) =>
+        Conditioning.Cat(uncond.Expand(batch), cond.Expand(batch)); // [uncond x B; cond x B]
 
     private static Tensor Mse(Tensor prediction, Tensor target) => nn.functional.mse_loss(prediction.to(float32), target.to(float32));
 
     /// <summary>x_t per <paramref name="plan"/>: guided DDIM steps from fresh noise by the model <paramref name="from"/> names. float32 [B, 4, h, w]</summary>
-    private Tensor SampleXt(EsdSettings s, FrozenOriginals originals, Tensor uncond, Tensor cond, XtPlan plan, long[] timesteps,
+    private Tensor SampleXt(EsdSettings s, FrozenOriginals originals, Conditioning uncond, Conditioning cond, XtPlan plan, long[] timesteps,
         long[] latentShape, Generator generator, XtSource from, CancellationToken cancel)
     {
         var noise = randn(latentShape, float32, CPU, generator: generator).to(model.Device);
         var context = Context(uncond, cond, latentShape[0]);
         model.Unet.eval();
         if (from != XtSource.Frozen)
-            return PartialDdimSampler.Sample(model.Unet, model.Schedule, timesteps, noise, context, s.StartGuidance, plan.First, plan.Count, cancel);
+            return PartialDdimSampler.Sample(model, timesteps, noise, context, s.StartGuidance, plan.First, plan.Count, cancel);
         using (originals.AsTeacher())
-            return PartialDdimSampler.Sample(model.Unet, model.Schedule, timesteps, noise, context, s.StartGuidance, plan.First, plan.Count, cancel);
+            return PartialDdimSampler.Sample(model, timesteps, noise, context, s.StartGuidance, plan.First, plan.Count, cancel);
     }
 
     /// <summary>Identifies a run (settings and base) so that --resume only continues the same run.</summary>

@@ -11,16 +11,17 @@ namespace EsdPlugin.Training;
 internal static class PartialDdimSampler
 {
     /// <param name="noise">x_T [B, C, h, w]</param>
-    /// <param name="context">[uncond x B; cond x B] embeddings [2B, 77, D] in the U-Net's dtype</param>
+    /// <param name="context">[uncond x B; cond x B]: batch 2B, in the model's dtype</param>
     /// <param name="timesteps">the T-step DDIM timesteps in sampling order</param>
     /// <param name="first">sampling index of the first step run</param>
     /// <param name="count">steps run</param>
     /// <returns>x after the steps, float32 (no gradient)</returns>
-    public static Tensor Sample(nn.Module<Tensor, Tensor, Tensor, Tensor> unet, INoiseSchedule schedule, long[] timesteps,
-        Tensor noise, Tensor context, double guidance, int first, int count, CancellationToken cancel)
+    public static Tensor Sample(ILoadedModel model, long[] timesteps,
+        Tensor noise, Conditioning context, double guidance, int first, int count, CancellationToken cancel)
     {
         using var noGrad = no_grad();
-        var dtype = context.dtype;
+        var dtype = context.HiddenStates.dtype;
+        var schedule = model.Schedule;
         var x = noise.to(float32);
         for (int i = first; i < first + count; i++)
         {
@@ -29,7 +30,7 @@ internal static class PartialDdimSampler
             long t = timesteps[i];
             var tt = full([2 * x.shape[0]], t, int64, x.device);
             var input = x.to(dtype);
-            var eps = unet.call(cat([input, input]), tt, context).chunk(2);
+            var eps = model.Denoise(cat([input, input]), tt, context).chunk(2);
             var e = eps[0] + guidance * (eps[1] - eps[0]);
             var next = schedule.DdimStep(e, t, x, timesteps.Length);
             x.Dispose();

@@ -10,7 +10,8 @@ namespace EsdPlugin.Training;
 /// </summary>
 internal static class TrainableParameters
 {
-    public static List<(string Name, Parameter Parameter)> Select(nn.Module unet, EsdMethod method)
+    /// <param name="family">The model family ("sd1", "sdxl"): a few of the authors' sets differ by family.</param>
+    public static List<(string Name, Parameter Parameter)> Select(nn.Module unet, EsdMethod method, string family = "sd1")
     {
         var result = new List<(string, Parameter)>();
         foreach (var (moduleName, module) in unet.named_modules())
@@ -19,7 +20,7 @@ internal static class TrainableParameters
             foreach (var (paramName, p) in module.named_parameters(recurse: false))
             {
                 var full = moduleName.Length == 0 ? paramName : $"{moduleName}.{paramName}";
-                if (method.Trains(full)) result.Add((full, p));
+                if (method.Trains(full, family)) result.Add((full, p));
             }
         }
         if (result.Count == 0)

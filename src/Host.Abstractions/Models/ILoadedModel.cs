@@ -3,36 +3,46 @@ using static TorchSharp.torch;
 
 namespace Host.Abstractions;
 
-/// <summary>A Stable Diffusion 1.x-family model the host has loaded, as a plugin sees it.</summary>
+/// <summary>A Stable Diffusion model the host has loaded (SD 1.x or SDXL), as a plugin sees it.</summary>
 public interface ILoadedModel
 {
-    /// <summary>The model's folder (diffusers layout). Plugins may read their own per-model files there.</summary>
+    /// <summary>The model's folder or file. Plugins may read their own per-model files beside it.</summary>
     string Folder { get; }
 
     /// <summary>Hash of the base weights as loaded (before any patch): identifies "this base".</summary>
     string Fingerprint { get; }
 
+    /// <summary>The model family: <c>"sd1"</c> (SD 1.x) or <c>"sdxl"</c>. Added in contract 2.0.</summary>
+    string Family { get; }
+
     /// <summary>Compute device.</summary>
     Device Device { get; }
 
-    /// <summary>Compute dtype of the U-Net's weights.</summary>
+    /// <summary>Compute dtype of the denoiser's weights.</summary>
     ScalarType Dtype { get; }
 
     /// <summary>
-    /// The live U-Net: forward(sample [B,C,H,W], timestep int64 [B], encoder_hidden_states [B,77,D]) -> noise
-    /// prediction [B,C,H,W]. Parameter names are diffusers' <c>UNet2DConditionModel</c> names.
+    /// The live denoiser (a diffusers <c>UNet2DConditionModel</c>) as a module: its parameters by diffusers name (what
+    /// edits replace), its submodules (hook points) and its train/eval state. Run it with <see cref="Denoise"/>.
     /// </summary>
-    nn.Module<Tensor, Tensor, Tensor, Tensor> Unet { get; }
+    nn.Module Unet { get; }
+
+    /// <summary>
+    /// The noise prediction [B, C, H, W] for <paramref name="sample"/> [B, C, H, W] (model dtype) at
+    /// <paramref name="timestep"/> (int64 or float [B]) under <paramref name="conditioning"/> (batch B), through the
+    /// denoiser's call path, so forward hooks see it. Gradients flow when enabled. Added in contract 2.0.
+    /// </summary>
+    Tensor Denoise(Tensor sample, Tensor timestep, Conditioning conditioning);
 
     /// <summary>Latent shape of one image at the model's default size: [C, H, W].</summary>
     long[] LatentShape { get; }
 
-    /// <summary>Prompt embeddings from the model's frozen text encoder.</summary>
+    /// <summary>Prompt conditioning from the model's frozen text encoder(s).</summary>
     ITextEncoder TextEncoder { get; }
 
     /// <summary>The model's noise schedule.</summary>
     INoiseSchedule Schedule { get; }
 
-    /// <summary>In-place weight patches of the U-Net, restorable bit for bit.</summary>
+    /// <summary>In-place weight patches of the denoiser, restorable bit for bit.</summary>
     IWeightPatches Patches { get; }
 }

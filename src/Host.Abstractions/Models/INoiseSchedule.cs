@@ -20,7 +20,7 @@ public interface INoiseSchedule
     /// <summary>
     /// One deterministic DDIM step (eta 0) of the <paramref name="steps"/>-step schedule, from <paramref name="timestep"/>
     /// to the timestep <c>TrainTimesteps / steps</c> below it (or the final alpha past the start), with the model's
-    /// prediction type, clipping and thresholding as its scheduler config sets them. Added in contract 1.1.
+    /// prediction type, clipping and thresholding as its scheduler config sets them. Added in contract 2.0.
     /// </summary>
     /// <param name="modelOutput">The (guided) model output at <paramref name="timestep"/>, shaped like <paramref name="sample"/>.</param>
     /// <param name="timestep">The timestep the step starts from: one of <see cref="DdimTimesteps"/>(<paramref name="steps"/>).</param>

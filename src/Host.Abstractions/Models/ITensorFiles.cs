@@ -18,7 +18,7 @@ public interface ITensorFiles
     /// <summary>
     /// As <see cref="Write"/>, for a file that must not exist yet: refuses with an <see cref="IOException"/> when
     /// <paramref name="path"/> exists, checked at the moment the file is renamed into place (so two writers never
-    /// replace each other's file). Added in contract 1.1.
+    /// replace each other's file). Added in contract 2.0.
     /// </summary>
     void WriteNew(string path, IReadOnlyDictionary<string, TorchSharp.torch.Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null);
 
@@ -26,7 +26,7 @@ public interface ITensorFiles
     /// Writes any other file (an optimizer state, an index, a key) whole or not at all: <paramref name="writeTemporaryFile"/>
     /// writes the temporary path it is given, which is then flushed to disk and renamed onto <paramref name="path"/>;
     /// with <paramref name="overwrite"/> false an existing file is kept and an <see cref="IOException"/> thrown.
-    /// Added in contract 1.1.
+    /// Added in contract 2.0.
     /// </summary>
     void WriteAtomically(string path, Action<string> writeTemporaryFile, bool overwrite = true);
 }

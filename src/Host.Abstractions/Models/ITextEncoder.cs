@@ -1,10 +1,12 @@
-using static TorchSharp.torch;
-
 namespace Host.Abstractions;
 
-/// <summary>The model's text encoder (tokenizer included).</summary>
+/// <summary>The model's text encoder(s) (tokenizers included).</summary>
 public interface ITextEncoder
 {
-    /// <summary>Encodes prompts to the U-Net's conditioning: [B, 77, D] on the model's device and dtype, no gradient.</summary>
-    Tensor Encode(IReadOnlyList<string> prompts);
+    /// <summary>
+    /// Encodes prompts to the denoiser's conditioning, on the model's device and dtype, no gradient: whatever the family
+    /// needs (SD 1.x: the hidden states; SDXL: both encoders' penultimate states, the pooled embeddings and the time ids
+    /// of the model's default size).
+    /// </summary>
+    Conditioning Encode(IReadOnlyList<string> prompts);
 }

@@ -4,5 +4,5 @@ namespace Host.Abstractions;
 public static class HostApi
 {
     /// <summary>Current contract version: a new major version breaks plugins, a new minor one only adds.</summary>
-    public static readonly Version Current = new(1, 1);
+    public static readonly Version Current = new(2, 0);
 }

@@ -12,7 +12,7 @@ public class HookTests
     {
         using var model = StableDiffusionModel.Load(AlphaFixture.Folder, CPU, ScalarType.Float32);
         int calls = 0;
-        var hook = model.Unet.register_forward_hook((module, sample, t, context, result) =>
+        var hook = model.Unet.register_forward_hook((module, sample, t, context, added, result) =>
         {
             calls++;
             return result;

@@ -26,7 +26,7 @@ public class ClipTextModelTests(ITestOutputHelper output)
     public void ConfigOfSd15LoadsWithItsValues()
     {
         var c = ClipTextConfig.Load(Sd15TextConfig);
-        Assert.Equal(new ClipTextConfig(49408, 768, 3072, 12, 12, 77, 1e-5, "quick_gelu"), c);
+        Assert.Equal(new ClipTextConfig(49408, 768, 3072, 12, 12, 77, 1e-5, "quick_gelu", ProjectionDim: 768), c);
         Assert.Equal(64, c.HeadDim);
     }
 

@@ -62,7 +62,7 @@ public class UNetConfigTests
     [Theory]
     [InlineData("class_embed_type", "\"timestep\"")]
     [InlineData("num_class_embeds", "10")]
-    [InlineData("addition_embed_type", "\"text_time\"")]
+    [InlineData("addition_embed_type", "\"image\"")]
     [InlineData("time_cond_proj_dim", "256")]
     [InlineData("resnet_time_scale_shift", "\"scale_shift\"")]
     [InlineData("dual_cross_attention", "true")]

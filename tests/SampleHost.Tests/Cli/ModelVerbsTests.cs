@@ -120,4 +120,38 @@ public class ModelVerbsTests
         single.CopyPixelDataTo(b);
         Assert.True(a.Zip(b).Max(p => Math.Abs(p.First - p.Second)) <= 2, "batched and single images differ by more than rounding");
     }
+
+    [Fact]
+    public void GenerateOnSdxlWritesPngsWithA1111Parameters()
+    {
+        using var tmp = new TempFolder();
+        var (code, stdout, stderr) = StudioProcess.Run("generate", "--model", SdxlAlphaFixture.Folder, "--prompt", "a photo of a cat",
+            "--steps", "3", "--seed", "9", "--count", "2", "--out", tmp.Path);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Equal(2, Directory.GetFiles(tmp.Path, "*.png").Length);
+        string[] files = [Path.Combine(tmp.Path, "9.png"), Path.Combine(tmp.Path, "10.png")];
+        var parameters = DiffusionEngine.Images.PngImageFile.ReadText(files[0])["parameters"];
+        Assert.StartsWith("a photo of a cat\n", parameters);
+        Assert.Contains("Steps: 3, Sampler: Euler, CFG scale: 7.5, Seed: 9, Size: 64x64", parameters);
+        Assert.Contains("Seed: 10", DiffusionEngine.Images.PngImageFile.ReadText(files[1])["parameters"]);
+    }
+
+    [Fact]
+    public void ProbeOnSdxlWritesTheReferenceOutputs()
+    {
+        using var tmp = new TempFolder();
+        var outPath = tmp.File("probe.safetensors");
+        var (code, _, stderr) = StudioProcess.Run("model", "probe", SdxlAlphaFixture.Folder, "--inputs", SdxlAlphaFixture.Inputs, "--out", outPath);
+        Assert.True(code == 0, stderr);
+        var actual = AlphaFixture.ReadAll(outPath);
+        var reference = AlphaFixture.ReadAll(SdxlAlphaFixture.Outputs);
+        Assert.Equal(reference.Keys.Order(), actual.Keys.Order()); // every reference output is written
+        foreach (var (name, expected) in reference)
+        {
+            if (name.EndsWith(".timesteps") || name == "sampling.add_time_ids")
+                Assert.True(actual[name].to(TorchSharp.torch.ScalarType.Float64).equal(expected.to(TorchSharp.torch.ScalarType.Float64)).all().item<bool>(), name);
+            else
+                Assert.True(Tolerances.RelativeError(actual[name], expected) <= 1e-4, $"{name}: {Tolerances.RelativeError(actual[name], expected):E2}");
+        }
+    }
 }

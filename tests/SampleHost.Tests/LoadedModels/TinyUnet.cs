@@ -78,7 +78,9 @@ internal sealed class TinyModel(string folder, TinyUnet unet) : ILoadedModel, ID
     public string Fingerprint => TensorFingerprint.Of(unet.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
     public Device Device => CPU;
     public ScalarType Dtype => ScalarType.Float32;
-    public nn.Module<Tensor, Tensor, Tensor, Tensor> Unet => unet;
+    public string Family => "sd1";
+    public nn.Module Unet => unet;
+    public Tensor Denoise(Tensor sample, Tensor timestep, Conditioning conditioning) => unet.call(sample, timestep, conditioning.HiddenStates);
     public TinyUnet Tiny => unet;
     public long[] LatentShape => [4, 8, 8];
     public ITextEncoder TextEncoder => throw new NotSupportedException("not needed by these tests");

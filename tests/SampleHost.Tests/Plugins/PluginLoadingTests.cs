@@ -118,7 +118,7 @@ public class PluginLoadingTests
 
         var future = Single(plugins, "futureapi");
         Assert.Equal(PluginStatus.NotSupported, future.Status);
-        Assert.Contains(">=2.0 <3.0", future.Reason);
+        Assert.Contains(">=3.0 <4.0", future.Reason);
         Assert.Contains($"implements {HostApi.Current}", future.Reason);
 
         var throws = Single(plugins, "throws");

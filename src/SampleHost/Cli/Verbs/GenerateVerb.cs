@@ -20,7 +20,7 @@ internal static class GenerateVerb
             new OptionSpec("model", "model folder (diffusers layout); default: the project's base model"),
             new OptionSpec("project", "project folder: its blocklist guards the generation, images go to its output folder"),
             new OptionSpec("prompt", "what to draw", Required: true),
-            new OptionSpec("negative-prompt", "what to steer away from", ""),
+            new OptionSpec("negative-prompt", "what to steer away from (default: none; SDXL then conditions on zeros, as diffusers)"),
             new OptionSpec("steps", "DDIM steps", "30"),
             new OptionSpec("guidance", "classifier-free guidance scale", "7.5"),
             new OptionSpec("eta", "DDIM eta (0 = deterministic)", "0"),
@@ -38,7 +38,7 @@ internal static class GenerateVerb
             var request = new TextToImageRequest
             {
                 Prompt = args.Require("prompt"),
-                NegativePrompt = args.Get("negative-prompt") ?? "",
+                NegativePrompt = args.Get("negative-prompt"),
                 Steps = args.Int("steps", 1, 1000),
                 Guidance = args.Double("guidance"),
                 Eta = args.Double("eta"),

@@ -2,6 +2,7 @@ using Host.Abstractions;
 using SampleHost.Patches;
 using DiffusionEngine.Scheduling;
 using DiffusionEngine.StableDiffusion;
+using DiffusionEngine.Unet;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,7 +24,7 @@ public sealed class StudioModel : ILoadedModel, IDisposable
     {
         Engine = engine;
         _patches = new WeightPatcher(engine.Unet);
-        _schedule = engine.CreateScheduler();
+        _schedule = engine.CreateDdimScheduler();
         Fingerprint = TensorFingerprint.Of(engine.Unet.state_dict().Select(kv => (kv.Key, kv.Value)));
         TextEncoder = new PromptEncoder(engine);
         _noiseSchedule = new DdimNoiseSchedule(_schedule);
@@ -40,7 +41,23 @@ public sealed class StudioModel : ILoadedModel, IDisposable
     public string Fingerprint { get; }
     public Device Device => Engine.Device;
     public ScalarType Dtype => Engine.Dtype;
-    public nn.Module<Tensor, Tensor, Tensor, Tensor> Unet => Engine.Unet;
+    public string Family => Engine.Family.Name();
+    public nn.Module Unet => Engine.Unet;
+
+    public Tensor Denoise(Tensor sample, Tensor timestep, Conditioning conditioning) =>
+        Engine.Unet.call(sample, timestep, conditioning.HiddenStates, AddedOf(conditioning));
+
+    /// <summary>The engine's added conditions from the contract's (SDXL: text_embeds, time_ids), or null.</summary>
+    private AddedConditions? AddedOf(Conditioning c)
+    {
+        if (!Engine.Unet.Config.UsesTextTime) return c.Added.Count == 0 ? null
+            : throw new ArgumentException($"this {Family} model takes no added conditions; got {string.Join(", ", c.Added.Keys)}");
+        return c.Added.TryGetValue(TextEmbedsName, out var text) && c.Added.TryGetValue(TimeIdsName, out var ids)
+            ? new AddedConditions(text, ids)
+            : throw new ArgumentException($"an {Family} model's conditioning needs '{TextEmbedsName}' and '{TimeIdsName}'; got {string.Join(", ", c.Added.Keys)}");
+    }
+
+    public const string TextEmbedsName = "text_embeds", TimeIdsName = "time_ids";
     public long[] LatentShape => [Engine.LatentChannels, Engine.ImageSize / Engine.VaeScale, Engine.ImageSize / Engine.VaeScale];
     public ITextEncoder TextEncoder { get; }
     public INoiseSchedule Schedule => _noiseSchedule;
@@ -59,6 +76,11 @@ public sealed class StudioModel : ILoadedModel, IDisposable
 
     private sealed class PromptEncoder(StableDiffusionModel engine) : ITextEncoder
     {
-        public Tensor Encode(IReadOnlyList<string> prompts) => engine.EncodePrompts(prompts);
+        public Conditioning Encode(IReadOnlyList<string> prompts)
+        {
+            var c = engine.EncodePrompts(prompts);
+            return new Conditioning(c.HiddenStates, c.Added is null ? null
+                : new Dictionary<string, Tensor> { [TextEmbedsName] = c.Added.TextEmbeds, [TimeIdsName] = c.Added.TimeIds });
+        }
     }
 }

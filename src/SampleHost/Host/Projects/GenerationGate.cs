@@ -15,6 +15,7 @@ public sealed class GenerationGate(ProjectService projects, ModelCache models, i
     public async Task<GenerationTicket> AdmitAsync(IReadOnlyList<string> prompts, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(prompts);
+        var notes = new List<string>(); // a guard that prepared the weights says so on the attempt that changed them
         for (int attempt = 0; attempt < maxAttempts; attempt++)
         {
             var key = models.ActiveKey ?? throw new InvalidOperationException("no model is selected: the host has not chosen a model folder yet");
@@ -25,10 +26,11 @@ public sealed class GenerationGate(ProjectService projects, ModelCache models, i
             var decision = await projects.CheckGenerationAsync(new GenerationRequest(key.Folder, prompts, projects.Active), cancellation)
                 .ConfigureAwait(false);
             if (!decision.Allowed) return GenerationTicket.Refused(decision.Message ?? "refused");
+            if (decision.Message is { Length: > 0 } note && !notes.Contains(note)) notes.Add(note);
 
             var lease = await models.AcquireAsync(key, LeaseMode.Shared, cancellation).ConfigureAwait(false);
             if (models.ActiveKey == key && WeightsVersion(lease.Model) == before)
-                return GenerationTicket.Admitted(lease, decision.Message);
+                return GenerationTicket.Admitted(lease, notes.Count > 0 ? string.Join(Environment.NewLine, notes) : null);
             lease.Dispose();
         }
         return GenerationTicket.Refused($"the model's weights kept changing while the generation guards were consulted ({maxAttempts} attempts); try again");
