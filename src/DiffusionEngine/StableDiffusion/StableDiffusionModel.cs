@@ -9,10 +9,15 @@ using static TorchSharp.torch;
 
 namespace DiffusionEngine.StableDiffusion;
 
-/// <summary>A Stable Diffusion 1.x-family model loaded from a diffusers-layout folder onto one device and dtype.</summary>
+/// <summary>A Stable Diffusion 1.x-family model loaded from a diffusers-layout folder (or a single-file checkpoint) onto one device and dtype.</summary>
 public sealed class StableDiffusionModel : IDisposable
 {
+    /// <summary>The model folder; for a single-file checkpoint, the folder whose configs built the modules.</summary>
     public required ModelFolder Folder { get; init; }
+
+    /// <summary>The checkpoint the weights came from when loaded by <see cref="LoadSingleFile"/>; null for a folder.</summary>
+    public string? SingleFilePath { get; init; }
+
     public required ClipTokenizer Tokenizer { get; init; }
     public required ClipTextModel TextEncoder { get; init; }
     public required UNet2DConditionModel Unet { get; init; }
@@ -71,6 +76,17 @@ public sealed class StableDiffusionModel : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Loads a single-file SD 1.x checkpoint in the original layout (<c>.safetensors</c>, as A1111 and ComfyUI use them),
+    /// each tensor mapped to its diffusers name while it is copied. The modules come from the configs of the diffusers
+    /// folder <paramref name="config"/> (its tokenizer too when it has one), else from Stable Diffusion 1.5's published
+    /// configs with the CLIP vocabulary of the product data. Every tensor is checked against those configs before any is
+    /// copied: a file that does not fit fails naming each tensor that does not (<see cref="ModelLoadException"/>); pickle
+    /// files, SDXL and other families are refused naming the file and why.
+    /// </summary>
+    public static StableDiffusionModel LoadSingleFile(string file, Device device, ScalarType dtype, string? config = null, Action<string>? onProgress = null) =>
+        SingleFileModelLoader.Load(file, device, dtype, config, onProgress);
 
     private static LoadReport LoadInto(ModelFolder f, string component, nn.Module module, Device device, ScalarType dtype,
         Func<string, string>? rename = null, IReadOnlySet<string>? optional = null)
