@@ -54,6 +54,34 @@ public class ModelVerbsTests
     }
 
     [Fact]
+    public void InspectReportsASingleFileCheckpointLikeAFolder()
+    {
+        var (code, stdout, stderr) = StudioProcess.Run("model", "inspect", SingleFileFixtures.Alpha, "--config", AlphaFixture.Folder, "--json");
+        Assert.True(code == 0, stderr);
+        var json = JObject.Parse(stdout);
+        Assert.Equal("single-file", (string?)json["layout"]);
+        Assert.Equal("sd1", (string?)json["family"]);
+        var components = (JObject)json["components"]!;
+        Assert.Equal(792_964L, (long)components["unet"]!["parameters"]!);
+        foreach (var name in new[] { "unet", "text_encoder", "vae" })
+        {
+            Assert.Equal(Path.GetFullPath(SingleFileFixtures.Alpha), (string?)components[name]!["file"]);
+            Assert.Empty((JArray)components[name]!["missing"]!);
+            Assert.Empty((JArray)components[name]!["unexpected"]!);
+            Assert.Empty((JArray)components[name]!["mismatched"]!);
+        }
+
+        var (sdxlCode, sdxlText, _) = StudioProcess.Run("model", "inspect", SingleFileFixtures.SdxlAlpha, "--config", SingleFileFixtures.SdxlAlphaFolder);
+        Assert.Equal(1, sdxlCode);
+        Assert.Contains("single-file, family sdxl", sdxlText);
+        Assert.Contains("text_encoder_2: CLIPTextModelWithProjection", sdxlText);
+
+        var (folderCode, folderJson, _) = StudioProcess.Run("model", "inspect", AlphaFixture.Folder, "--json");
+        Assert.Equal(0, folderCode);
+        Assert.Equal("diffusers folder", (string?)JObject.Parse(folderJson)["layout"]);
+    }
+
+    [Fact]
     public void InspectNamesAMissingAndAMisshapenTensor()
     {
         using var copy = AlphaFixture.CopyModel();
