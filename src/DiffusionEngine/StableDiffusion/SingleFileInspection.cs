@@ -19,10 +19,8 @@ internal static class SingleFileInspection
         var file = checkpoint.File;
         if (checkpoint.Family == CheckpointFamily.StableDiffusionXL)
         {
-            var configs = config ?? ProductData.SdxlConfigs;
-            var layout = SingleFileLayout.StableDiffusionXL(UNetLayout.Load(Path.Combine(configs, ModelFolder.Unet, "config.json")),
-                VaeConfig.Load(Path.Combine(configs, ModelFolder.Vae, "config.json")).BlockOutChannels.Count);
-            return Report(checkpoint, configs, layout, layout.Components.Select(rules => NotBuilt(checkpoint, rules)).ToList());
+            var layout = SdxlSingleFile.Layout(config);
+            return Report(checkpoint, config ?? ProductData.SdxlConfigs, layout, layout.Components.Select(rules => NotBuilt(checkpoint, rules)).ToList());
         }
 
         var folder = SingleFileModelLoader.ConfigFolder(config);

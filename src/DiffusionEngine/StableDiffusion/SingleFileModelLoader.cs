@@ -38,19 +38,10 @@ internal static class SingleFileModelLoader
             var vae = Prepared(new AutoencoderKL(VaeConfig.Load(configs.ConfigPath(ModelFolder.Vae))), device, dtype, disposables);
 
             var layout = LayoutFor(unetConfig, vae.Config);
-            (nn.Module Module, ComponentKeyRules Rules)[] components =
-                [(text, layout.Component(ModelFolder.TextEncoder)), (unet, layout.Component(ModelFolder.Unet)), (vae, layout.Component(ModelFolder.Vae))];
-
-            // Everything first, so that nothing is copied from a file that does not fit and the error lists every problem.
-            var problems = components.Select(c => WeightLoader.Check(c.Module, checkpoint.File, c.Rules)).Where(r => !r.IsClean).Select(r => r.Describe()).ToList();
-            var unclaimed = layout.Unclaimed(checkpoint.File);
-            if (unclaimed.Count > 0)
-                problems.Add(new LoadReport("checkpoint", [], unclaimed, []).Describe() + " (outside every component)");
-            if (problems.Count > 0)
-                throw new ModelLoadException($"{checkpoint.Path}: {string.Join("; ", problems)}. Checked against the configs in {configs.Root}" +
-                    (config is null ? " (Stable Diffusion 1.5's; give the configs of the model's diffusers folder for another shape)" : ""));
-
-            var reports = components.Select(c => WeightLoader.Load(c.Module, checkpoint.File, c.Rules)).ToList();
+            var reports = SingleFileModules.Load(checkpoint, layout,
+                new Dictionary<string, nn.Module> { [ModelFolder.TextEncoder] = text, [ModelFolder.Unet] = unet, [ModelFolder.Vae] = vae },
+                $"Checked against the configs in {configs.Root}" +
+                (config is null ? " (Stable Diffusion 1.5's; give the configs of the model's diffusers folder for another shape)" : ""));
             return new StableDiffusionModel
             {
                 Folder = configs, SingleFilePath = checkpoint.Path, Tokenizer = tokenizer, TextEncoder = text, Unet = unet, Vae = vae,

@@ -1,5 +1,6 @@
 using DiffusionEngine.Safetensors;
 using DiffusionEngine.SingleFile;
+using DiffusionEngine.StableDiffusion;
 using DiffusionEngine.Unet;
 using DiffusionEngine.Vae;
 using TestUtilities;
@@ -16,9 +17,10 @@ public sealed record FixturePair(string Name, string Folder, string SingleFile, 
     {
         Sd1 => new(name, AlphaFixture.Folder, SingleFileFixtures.Alpha, SingleFileFixtures.AlphaKeymap, CheckpointFamily.StableDiffusion1,
             SingleFileLayout.StableDiffusion1(UNetLayout.From(UNetConfig.Load(Config(AlphaFixture.Folder, "unet"))), VaeLevels(AlphaFixture.Folder))),
-        // The engine's UNetConfig does not take SDXL's addition embeddings yet: the layout reads the structural fields alone.
+        // The SDXL entry point: the engine's UNetConfig does not take SDXL's addition embeddings yet, so the layout reads
+        // the config's structural fields alone.
         Sdxl => new(name, SingleFileFixtures.SdxlAlphaFolder, SingleFileFixtures.SdxlAlpha, SingleFileFixtures.SdxlAlphaKeymap, CheckpointFamily.StableDiffusionXL,
-            SingleFileLayout.StableDiffusionXL(UNetLayout.Load(Config(SingleFileFixtures.SdxlAlphaFolder, "unet")), VaeLevels(SingleFileFixtures.SdxlAlphaFolder))),
+            SdxlSingleFile.Layout(SingleFileFixtures.SdxlAlphaFolder)),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 

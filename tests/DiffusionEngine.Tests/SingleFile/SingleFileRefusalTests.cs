@@ -169,4 +169,18 @@ public class SingleFileRefusalTests
         e = Assert.Throws<ModelLoadException>(() => LoadAlphaLike(AlphaFixture.Folder).Dispose());
         Assert.Contains("a folder, not a single-file checkpoint", e.Message);
     }
+
+    [Fact]
+    public void LoadingComponentsNeedsTheCheckpointsFamilyAndOneModulePerComponent()
+    {
+        using var sdxl = SingleFileCheckpoint.Open(SingleFileFixtures.SdxlAlpha);
+        var sd1Layout = FixturePair.Get(FixturePair.Sd1).Layout;
+        var e = Assert.Throws<ArgumentException>(() => SingleFileModules.Check(sdxl, sd1Layout, new Dictionary<string, TorchSharp.torch.nn.Module>()));
+        Assert.Contains("an SDXL checkpoint, checked against the Stable Diffusion 1.x layout", e.Message);
+
+        using var sd1 = SingleFileCheckpoint.Open(SingleFileFixtures.Alpha);
+        using var vae = new DiffusionEngine.Vae.AutoencoderKL(DiffusionEngine.Vae.VaeConfig.Load(Path.Combine(AlphaFixture.Folder, "vae", "config.json")));
+        e = Assert.Throws<ArgumentException>(() => SingleFileModules.Check(sd1, sd1Layout, new Dictionary<string, TorchSharp.torch.nn.Module> { ["vae"] = vae, ["refiner"] = vae }));
+        Assert.Contains("missing text_encoder, unet; not a component: refiner", e.Message);
+    }
 }
