@@ -113,4 +113,26 @@ public class KeymapTests
         }
         Assert.Equal(fixture == FixturePair.Sd1 ? 368 : 969, compared);
     }
+
+    [Fact]
+    public void RowSlicesAndTransposesConvertOnTheWayIntoAnotherDtype()
+    {
+        // The loader's path for a half-precision or GPU model: each part staged and converted, not copied as bytes.
+        var pair = FixturePair.Get(FixturePair.Sdxl);
+        var rules = pair.Layout.Component("text_encoder_2");
+        using var checkpoint = SingleFileCheckpoint.Open(pair.SingleFile);
+        using var folderFile = SafetensorsFile.Open(pair.Weights(rules.Component));
+        var mapping = ComponentMapping.Plan(rules, checkpoint.File, pair.Targets(rules.Component));
+        foreach (var target in new[] { "text_model.encoder.layers.1.self_attn.q_proj.weight", "text_model.encoder.layers.1.self_attn.k_proj.bias",
+                     "text_model.encoder.layers.2.self_attn.v_proj.weight", "text_projection.weight" })
+        {
+            using var expected = folderFile.Read(target);
+            using var wide = expected.to(ScalarType.Float64);
+            using var actual = zeros(expected.shape, ScalarType.Float64);
+            mapping.CopyInto(target, actual);
+            using var same = actual.eq(wide);
+            using var all = same.all();
+            Assert.True(all.item<bool>(), target);
+        }
+    }
 }

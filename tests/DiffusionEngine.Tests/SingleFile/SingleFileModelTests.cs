@@ -61,6 +61,24 @@ public class SingleFileModelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void InHalfPrecisionTheSingleFileGivesTheFolderModelToo()
+    {
+        using var single = StableDiffusionModel.LoadSingleFile(SingleFileFixtures.Alpha, CPU, ScalarType.Float16, config: AlphaFixture.Folder);
+        using var folder = StableDiffusionModel.Load(AlphaFixture.Folder, CPU, ScalarType.Float16);
+        foreach (var (a, b) in new (nn.Module, nn.Module)[] { (single.TextEncoder, folder.TextEncoder), (single.Unet, folder.Unet), (single.Vae, folder.Vae) })
+        {
+            var sb = b.state_dict();
+            foreach (var (key, value) in a.state_dict())
+            {
+                Assert.Equal(ScalarType.Float16, value.dtype);
+                using var same = value.eq(sb[key]);
+                using var all = same.all();
+                Assert.True(all.item<bool>(), key);
+            }
+        }
+    }
+
+    [Fact]
     public void WithoutATokenizerInTheConfigsTheProductVocabularyIsUsed()
     {
         var configs = SingleFileModelLoader.ConfigFolder(null);
