@@ -67,7 +67,7 @@ public static class WeightLoader
     /// Checks a module against one component of a single-file checkpoint whose tensors <paramref name="rules"/> name
     /// (<see cref="ComponentMapping"/>); nothing is copied. The report names the file's keys.
     /// </summary>
-    public static LoadReport Check(nn.Module module, SafetensorsFile file, ComponentKeyRules rules) =>
+    internal static LoadReport Check(nn.Module module, SafetensorsFile file, ComponentKeyRules rules) =>
         ComponentMapping.Plan(rules, file, TargetTensor.Of(module)).Report;
 
     /// <summary>
@@ -77,7 +77,7 @@ public static class WeightLoader
     /// <see cref="ModelLoadException"/> naming what is missing, unexpected or mismatched), and a tensor holding NaN or
     /// infinite values refuses the model by name.
     /// </summary>
-    public static LoadReport Load(nn.Module module, SafetensorsFile file, ComponentKeyRules rules)
+    internal static LoadReport Load(nn.Module module, SafetensorsFile file, ComponentKeyRules rules)
     {
         var state = module.state_dict();
         var mapping = ComponentMapping.Plan(rules, file, state.ToDictionary(kv => kv.Key, kv => new TargetTensor(kv.Value.shape, kv.Value.dtype)));

@@ -1,7 +1,7 @@
 namespace DiffusionEngine.SingleFile;
 
 /// <summary>The model families whose single-file checkpoints (original LDM / SGM key layout) this engine recognises.</summary>
-public enum CheckpointFamily
+internal enum CheckpointFamily
 {
     /// <summary>Stable Diffusion 1.x (CompVis LDM layout: <c>model.diffusion_model.</c>, <c>first_stage_model.</c>, <c>cond_stage_model.transformer.</c>).</summary>
     StableDiffusion1,

@@ -1,7 +1,7 @@
 namespace DiffusionEngine.SingleFile;
 
 /// <summary>The short names reports and JSON use for a family.</summary>
-public static class CheckpointFamilyNames
+internal static class CheckpointFamilyNames
 {
     public const string StableDiffusion1 = "sd1";
     public const string StableDiffusionXL = "sdxl";

@@ -5,7 +5,7 @@ namespace DiffusionEngine.SingleFile;
 /// from the diffusers name (and the component's block structure), so they hold for any config of the family, not for
 /// one file's key list.
 /// </summary>
-public abstract class ComponentKeyRules
+internal abstract class ComponentKeyRules
 {
     protected ComponentKeyRules(string component, string prefix)
     {

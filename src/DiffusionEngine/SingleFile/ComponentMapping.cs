@@ -10,7 +10,7 @@ namespace DiffusionEngine.SingleFile;
 /// file's tensors of the component that nothing reads. Built before anything is copied; copying goes straight from the
 /// file's memory mapping into each target.
 /// </summary>
-public sealed class ComponentMapping
+internal sealed class ComponentMapping
 {
     private ComponentMapping(ComponentKeyRules rules, SafetensorsFile file, IReadOnlyDictionary<string, TensorSource> sources,
         LoadReport report, IReadOnlyList<string> ignored)

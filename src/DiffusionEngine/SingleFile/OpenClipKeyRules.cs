@@ -6,7 +6,7 @@ namespace DiffusionEngine.SingleFile;
 /// fused <c>in_proj_weight</c> [3C, C] = cat(q, k, v) per attention (row slices), <c>positional_embedding</c> and
 /// <c>text_projection</c> as bare tensors, the projection stored transposed (<c>pooled @ text_projection</c>).
 /// </summary>
-public sealed class OpenClipKeyRules(string component, string prefix) : ComponentKeyRules(component, prefix)
+internal sealed class OpenClipKeyRules(string component, string prefix) : ComponentKeyRules(component, prefix)
 {
     /// <summary>CLIP's contrastive temperature: saved by OpenCLIP, unused for generation.</summary>
     public const string LogitScale = "logit_scale";

@@ -4,7 +4,7 @@ namespace DiffusionEngine.SingleFile;
 /// Where each component's tensors live in a single-file checkpoint of the original code (CompVis LDM for SD 1.x,
 /// Stability's SGM for SDXL). Recognition and the key rules use the same prefixes.
 /// </summary>
-public static class OriginalKeyPrefixes
+internal static class OriginalKeyPrefixes
 {
     /// <summary>The U-Net (<c>UNetModel</c>), in both layouts.</summary>
     public const string Unet = "model.diffusion_model.";

@@ -8,7 +8,7 @@ namespace DiffusionEngine.SingleFile;
 /// memory-mapped safetensors file and its family. Pickle formats, other families and files missing a component are
 /// refused naming the file and why.
 /// </summary>
-public sealed class SingleFileCheckpoint : IDisposable
+internal sealed class SingleFileCheckpoint : IDisposable
 {
     private static readonly string[] PickleExtensions = [".ckpt", ".pt", ".pth", ".bin", ".pkl"];
 

@@ -6,7 +6,7 @@ namespace DiffusionEngine.SingleFile;
 /// The key layout of one family's single-file checkpoints for one set of configs: each component's rules, and the
 /// tensors the original code saves beside the components that loading leaves alone.
 /// </summary>
-public sealed class SingleFileLayout
+internal sealed class SingleFileLayout
 {
     /// <summary>
     /// The noise schedule LDM's DDPM class registers as buffers (saved in SD 1.x files, diffusers recomputes it from the

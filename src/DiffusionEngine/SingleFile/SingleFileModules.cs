@@ -8,7 +8,7 @@ namespace DiffusionEngine.SingleFile;
 /// each component's tensors (through its key rules) and the tensors outside every component. Nothing is copied unless
 /// all of it fits, so a failed load leaves every module as it was built.
 /// </summary>
-public static class SingleFileModules
+internal static class SingleFileModules
 {
     /// <param name="modules">One module per component of <paramref name="layout"/>, by diffusers component name.</param>
     /// <param name="hint">Appended to the error, e.g. which configs the file was checked against.</param>

@@ -1,7 +1,7 @@
 namespace DiffusionEngine.SingleFile;
 
 /// <summary>Where one diffusers tensor comes from in a single-file checkpoint: the file's tensor and the transform that makes it.</summary>
-public sealed record TensorSource(string Key, TensorTransform Transform)
+internal sealed record TensorSource(string Key, TensorTransform Transform)
 {
     public static TensorSource Copied(string key) => new(key, new TensorTransform.Copy());
 

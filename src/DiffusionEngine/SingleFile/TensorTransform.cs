@@ -7,7 +7,7 @@ namespace DiffusionEngine.SingleFile;
 /// How one diffusers tensor is made from its source tensor in a single-file checkpoint. A closed set: each case copies
 /// straight from the file's memory mapping into the destination, so loading needs no converted copy of the file.
 /// </summary>
-public abstract record TensorTransform
+internal abstract record TensorTransform
 {
     private TensorTransform() { }
 

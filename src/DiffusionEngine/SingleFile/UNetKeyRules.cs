@@ -7,7 +7,7 @@ namespace DiffusionEngine.SingleFile;
 /// is: <c>proj_in</c>/<c>proj_out</c> are 1x1 convolutions in SD 1.x files and Linear layers in SDXL files, as in the
 /// matching diffusers configs (use_linear_projection).
 /// </summary>
-public sealed class UNetKeyRules(UNetLayout layout) : ComponentKeyRules("unet", OriginalKeyPrefixes.Unet)
+internal sealed class UNetKeyRules(UNetLayout layout) : ComponentKeyRules("unet", OriginalKeyPrefixes.Unet)
 {
     public UNetLayout Layout { get; } = layout;
 

@@ -10,7 +10,7 @@ namespace DiffusionEngine.SingleFile;
 /// blocks and a downsampler except at the deepest level) and the up path likewise, the upsampler sharing the level's
 /// last block.
 /// </summary>
-public sealed record UNetLayout
+internal sealed record UNetLayout
 {
     /// <summary>Resnets per down level (diffusers' layers_per_block); up level i has one more than down level L-1-i.</summary>
     public required IReadOnlyList<int> LayersPerBlock { get; init; }

@@ -6,7 +6,7 @@ namespace DiffusionEngine.SingleFile;
 /// mid block as <c>mid.block_1</c>, <c>mid.attn_1</c>, <c>mid.block_2</c>, whose attention is made of 1x1 convolutions
 /// (its q/k/v/proj_out weights are reshaped to diffusers' Linear weights).
 /// </summary>
-public sealed class VaeKeyRules(int levels) : ComponentKeyRules("vae", OriginalKeyPrefixes.Vae)
+internal sealed class VaeKeyRules(int levels) : ComponentKeyRules("vae", OriginalKeyPrefixes.Vae)
 {
     /// <summary>Resolution levels of the encoder and decoder (diffusers' <c>len(block_out_channels)</c>).</summary>
     public int Levels { get; } = levels > 0 ? levels : throw new ArgumentOutOfRangeException(nameof(levels), levels, "a VAE has at least one level");

@@ -16,7 +16,7 @@ namespace DiffusionEngine.StableDiffusion;
 /// (every tensor checked before any is copied, as for SD 1.x). <c>UNetLayout.From(UNetConfig)</c> can then replace
 /// <see cref="UNetLayout.Load"/> here.
 /// </remarks>
-public static class SdxlSingleFile
+internal static class SdxlSingleFile
 {
     /// <summary>The key layout of an SDXL single file for the configs in a diffusers folder (default: SDXL base 1.0's, product data).</summary>
     public static SingleFileLayout Layout(string? configFolder = null)

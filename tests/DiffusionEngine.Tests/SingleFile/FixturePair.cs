@@ -8,7 +8,7 @@ using TestUtilities;
 namespace DiffusionEngine.Tests.SingleFile;
 
 /// <summary>A diffusers fixture folder and the single file holding the same weights, with the layout its configs give.</summary>
-public sealed record FixturePair(string Name, string Folder, string SingleFile, string Keymap, CheckpointFamily Family, SingleFileLayout Layout)
+internal sealed record FixturePair(string Name, string Folder, string SingleFile, string Keymap, CheckpointFamily Family, SingleFileLayout Layout)
 {
     public const string Sd1 = "alpha";
     public const string Sdxl = "sdxl-alpha";
