@@ -29,7 +29,7 @@ int ddimSteps = int.Parse(options.GetValueOrDefault("ddim-steps") ?? "2");
 
 static double RssGiB(string field) =>
     File.ReadLines("/proc/self/status").Where(l => l.StartsWith(field + ":", StringComparison.Ordinal))
-        .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0 / 1024.0).First();
+        .Select(l => long.Parse(l.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0 / 1024.0).First();
 
 using var model = new RandomUnetModel(config, latent);
 GC.Collect();

@@ -25,10 +25,11 @@ internal sealed class Harness : IDisposable
     public PluginContext Context { get; }
     public EsdServices Services { get; }
 
-    public Harness(string? model = null, ScalarType dtype = ScalarType.Float32)
+    /// <param name="config">For a single-file <paramref name="model"/>: the folder of configs that describes it.</param>
+    public Harness(string? model = null, ScalarType dtype = ScalarType.Float32, string? config = null)
     {
         Cache = new ModelCache(StudioModel.Load);
-        Cache.Select(model ?? Paths.Alpha, CPU, dtype);
+        Cache.Select(model ?? Paths.Alpha, CPU, dtype, config);
         Context = new PluginContext("esd", Path.Combine(DataFolder, "plugins", "esd"), NullLoggerFactory.Instance,
             new PluginCommandStaging("esd"), Cache, Projects);
         Services = new EsdServices(Context);

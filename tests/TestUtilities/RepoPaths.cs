@@ -20,6 +20,7 @@ public static class RepoPaths
 
     /// <summary>SD 1.5's published component configs (product data).</summary>
     public static string Sd15Configs => Path.Combine(ProductData, "sd15-configs");
+    public static string SdxlConfigs => Path.Combine(ProductData, "sdxl-configs");
 
     /// <summary>The CLIP BPE vocabulary (product data).</summary>
     public static string ClipBpe => Path.Combine(ProductData, "clip-bpe");

@@ -1,4 +1,5 @@
 using DiffusionEngine.Safetensors;
+using DiffusionEngine.SingleFile;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -57,13 +58,50 @@ public static class WeightLoader
             if (!state.TryGetValue(name, out var target)) continue;
             file.CopyInto(fileName, target);
             // A NaN or infinite weight makes every image it touches garbage: refuse the model, naming the tensor.
-            if (target.is_floating_point() && !isfinite(target).all().item<bool>())
-                throw new ModelLoadException($"{file.Path}: tensor '{fileName}' holds NaN or infinite values");
+            if (!IsFinite(target)) throw new ModelLoadException($"{file.Path}: tensor '{fileName}' holds NaN or infinite values");
         }
         return report;
     }
 
-    private static bool IsConvertible(ScalarType from, ScalarType to) =>
+    /// <summary>
+    /// Checks a module against one component of a single-file checkpoint whose tensors <paramref name="rules"/> name
+    /// (<see cref="ComponentMapping"/>); nothing is copied. The report names the file's keys.
+    /// </summary>
+    internal static LoadReport Check(nn.Module module, SafetensorsFile file, ComponentKeyRules rules) =>
+        ComponentMapping.Plan(rules, file, TargetTensor.Of(module)).Report;
+
+    /// <summary>
+    /// Loads one component of a single-file checkpoint into a module, each tensor made from its source while it is
+    /// copied (no converted copy of the file, no second copy of the model). The guarantees of the name-for-name load:
+    /// every tensor is checked first and nothing is copied unless all are present and fit (throws
+    /// <see cref="ModelLoadException"/> naming what is missing, unexpected or mismatched), and a tensor holding NaN or
+    /// infinite values refuses the model by name.
+    /// </summary>
+    internal static LoadReport Load(nn.Module module, SafetensorsFile file, ComponentKeyRules rules)
+    {
+        var state = module.state_dict();
+        var mapping = ComponentMapping.Plan(rules, file, state.ToDictionary(kv => kv.Key, kv => new TargetTensor(kv.Value.shape, kv.Value.dtype)));
+        if (!mapping.Report.IsClean) throw new ModelLoadException($"{file.Path}: {mapping.Report.Describe()}");
+        using var noGrad = no_grad();
+        foreach (var (name, target) in state)
+        {
+            mapping.CopyInto(name, target);
+            if (!IsFinite(target))
+                throw new ModelLoadException($"{file.Path}: tensor '{mapping.Sources[name].Key}' ({rules.Component} {name}) holds NaN or infinite values");
+        }
+        return mapping.Report;
+    }
+
+    private static bool IsFinite(Tensor t)
+    {
+        if (!t.is_floating_point()) return true;
+        using var finite = isfinite(t);
+        using var all = finite.all();
+        return all.item<bool>();
+    }
+
+    /// <summary>Whether a file tensor of dtype <paramref name="from"/> may be loaded into one of <paramref name="to"/> (floating into floating, integer into integer).</summary>
+    internal static bool IsConvertible(ScalarType from, ScalarType to) =>
         IsFloating(from) == IsFloating(to);
 
     private static bool IsFloating(ScalarType t) =>

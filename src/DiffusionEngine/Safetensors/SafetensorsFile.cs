@@ -172,13 +172,43 @@ public sealed unsafe class SafetensorsFile : IDisposable
         destination.copy_(staging);
     }
 
-    private void CopyBytes(SafetensorsEntry e, Tensor cpuContiguous)
+    /// <summary>
+    /// Copies rows <paramref name="firstRow"/> .. <paramref name="firstRow"/> + <paramref name="rowCount"/> of a tensor's
+    /// first dimension into <paramref name="destination"/> (shape [rowCount, ...the rest]; dtype and device may differ):
+    /// one part of a fused projection, read from the mapping without reading the whole tensor. Rows are contiguous bytes
+    /// in the file's row-major layout.
+    /// </summary>
+    internal void CopyRowsInto(string name, long firstRow, long rowCount, Tensor destination)
     {
-        if (e.ByteLength == 0) return;
-        byte* src = _base + _dataStart + e.Begin;
+        var e = Entry(name);
+        if (e.Shape.Length == 0 || firstRow < 0 || rowCount < 0 || firstRow + rowCount > e.Shape[0])
+            throw new SafetensorsException($"{Path}: tensor '{name}' [{string.Join(", ", e.Shape)}] has no rows {firstRow}..{firstRow + rowCount}");
+        long[] shape = [rowCount, .. e.Shape[1..]];
+        if (!destination.shape.SequenceEqual(shape))
+            throw new SafetensorsException($"{Path}: rows {firstRow}..{firstRow + rowCount} of tensor '{name}' have shape [{string.Join(", ", shape)}], expected [{string.Join(", ", destination.shape)}]");
+        long rowBytes = e.Shape[0] == 0 ? 0 : e.ByteLength / e.Shape[0];
+        long begin = e.Begin + firstRow * rowBytes, length = rowCount * rowBytes;
+        using var noGrad = no_grad();
+        if (destination.device_type == DeviceType.CPU && destination.dtype == e.Dtype && destination.is_contiguous())
+        {
+            CopyRange(begin, length, destination);
+            return;
+        }
+        using var staging = empty(shape, e.Dtype, CPU);
+        CopyRange(begin, length, staging);
+        destination.copy_(staging);
+    }
+
+    private void CopyBytes(SafetensorsEntry e, Tensor cpuContiguous) => CopyRange(e.Begin, e.ByteLength, cpuContiguous);
+
+    /// <param name="begin">Offset within the data section.</param>
+    private void CopyRange(long begin, long length, Tensor cpuContiguous)
+    {
+        if (length == 0) return;
+        byte* src = _base + _dataStart + begin;
         // Tensor.bytes aliases the tensor's own CPU storage.
         fixed (byte* dst = cpuContiguous.bytes)
-            Buffer.MemoryCopy(src, dst, e.ByteLength, e.ByteLength);
+            Buffer.MemoryCopy(src, dst, length, length);
     }
 
     private bool _disposed;

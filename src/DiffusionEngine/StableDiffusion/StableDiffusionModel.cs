@@ -10,13 +10,19 @@ using static TorchSharp.torch;
 namespace DiffusionEngine.StableDiffusion;
 
 /// <summary>
-/// A Stable Diffusion model (SD 1.x or SDXL) loaded from a diffusers-layout folder onto one device and dtype: the
-/// tokenizers and text encoders, the U-Net, the VAE and the scheduler's config, and how prompts become conditioning.
+/// A Stable Diffusion model (SD 1.x or SDXL) loaded from a diffusers-layout folder (or a single-file checkpoint) onto one
+/// device and dtype: the tokenizers and text encoders, the U-Net, the VAE and the scheduler's config, and how prompts
+/// become conditioning.
 /// </summary>
 public sealed class StableDiffusionModel : IDisposable
 {
+    /// <summary>The model folder; for a single-file checkpoint, the folder whose configs built the modules.</summary>
     public required ModelFolder Folder { get; init; }
     public required ModelFamily Family { get; init; }
+
+    /// <summary>The checkpoint the weights came from when loaded by <see cref="LoadSingleFile"/>; null for a folder.</summary>
+    public string? SingleFilePath { get; init; }
+
     public required ClipTokenizer Tokenizer { get; init; }
     public required ClipTextModel TextEncoder { get; init; }
     /// <summary>SDXL's second tokenizer (pads with "!", id 0); null for SD 1.x.</summary>
@@ -39,8 +45,12 @@ public sealed class StableDiffusionModel : IDisposable
 
     public int VaeScale => Vae.Config.DownscaleFactor;
 
-    /// <summary>The dtype the VAE runs in: float32 when its config asks to upcast a float16 model (SDXL's VAE overflows in fp16).</summary>
-    public ScalarType VaeDtype => Dtype == ScalarType.Float16 && Vae.Config.ForceUpcast ? ScalarType.Float32 : Dtype;
+    /// <summary>The dtype the VAE runs in: float32 when an SDXL VAE's config asks to upcast a float16 model (it overflows in fp16).</summary>
+    public ScalarType VaeDtype => VaeDtypeFor(Family, Dtype, Vae.Config);
+
+    /// <summary>As diffusers' SDXL pipeline: float16 SDXL VAEs with force_upcast run in float32; SD 1.x pipelines never upcast.</summary>
+    internal static ScalarType VaeDtypeFor(ModelFamily family, ScalarType dtype, VaeConfig vae) =>
+        family == ModelFamily.StableDiffusionXL && dtype == ScalarType.Float16 && vae.ForceUpcast ? ScalarType.Float32 : dtype;
 
     /// <summary>
     /// Loads every component, failing with a message that names each missing, unexpected or mismatched tensor.
@@ -85,8 +95,7 @@ public sealed class StableDiffusionModel : IDisposable
             onProgress?.Invoke("vae");
             var vae = new AutoencoderKL(VaeConfig.Load(f.ConfigPath(ModelFolder.Vae)));
             disposables.Add(vae);
-            var vaeDtype = dtype == ScalarType.Float16 && vae.Config.ForceUpcast ? ScalarType.Float32 : dtype;
-            reports.Add(LoadInto(f, ModelFolder.Vae, vae, device, vaeDtype, rename: AutoencoderKL.MapLegacyName));
+            reports.Add(LoadInto(f, ModelFolder.Vae, vae, device, VaeDtypeFor(family, dtype, vae.Config), rename: AutoencoderKL.MapLegacyName));
 
             return new StableDiffusionModel
             {
@@ -101,6 +110,17 @@ public sealed class StableDiffusionModel : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Loads a single-file SD 1.x checkpoint in the original layout (<c>.safetensors</c>, as A1111 and ComfyUI use them),
+    /// each tensor mapped to its diffusers name while it is copied. The modules come from the configs of the diffusers
+    /// folder <paramref name="config"/> (its tokenizer too when it has one), else from Stable Diffusion 1.5's published
+    /// configs with the CLIP vocabulary of the product data. Every tensor is checked against those configs before any is
+    /// copied: a file that does not fit fails naming each tensor that does not (<see cref="ModelLoadException"/>); pickle
+    /// files, SDXL and other families are refused naming the file and why.
+    /// </summary>
+    public static StableDiffusionModel LoadSingleFile(string file, Device device, ScalarType dtype, string? config = null, Action<string>? onProgress = null) =>
+        SingleFileModelLoader.Load(file, device, dtype, config, onProgress);
 
     private static LoadReport LoadInto(ModelFolder f, string component, nn.Module module, Device device, ScalarType dtype,
         Func<string, string>? rename = null, IReadOnlySet<string>? optional = null)

@@ -65,7 +65,7 @@ public sealed class ClipTokenizer
         new(ReadVocab(vocabPath), new BpeMerges(ReadMerges(mergesPath)), maxLength, vocabPath, padToken);
 
     /// <summary>The pad_token of a tokenizer folder's config files (a string, or an object with "content"), or null.</summary>
-    private static string? PadTokenIn(string tokenizerDir)
+    internal static string? PadTokenIn(string tokenizerDir)
     {
         foreach (var name in new[] { "tokenizer_config.json", "special_tokens_map.json" })
         {

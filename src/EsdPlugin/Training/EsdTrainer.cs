@@ -40,10 +40,18 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         {
             foreach (var (_, p) in trained) p.requires_grad = true;
             using var masters = new MasterWeights(trained);
-            using var optimizer = optim.Adam(masters.Masters.Select(t => t.Parameter), lr: s.LearningRate);
+            var optimizer = new LowPeakAdam(masters.Masters.Select(t => t.Parameter), s.LearningRate);
             int start = 0;
             int? resumedFrom = null;
-            if (resume && checkpoint?.Load(runKey, s.Iterations, masters, optimizer) is { } reached) start = (resumedFrom = reached).Value;
+            try
+            {
+                if (resume && checkpoint?.Load(runKey, s.Iterations, masters, optimizer) is { } reached) start = (resumedFrom = reached).Value;
+            }
+            catch
+            {
+                optimizer.Dispose();
+                throw;
+            }
 
             using var uncond = model.TextEncoder.Encode([""]);
             var templates = ConceptPrompts.Validate(s.PromptTemplates);
@@ -77,20 +85,19 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             finally
             {
                 prompts.Dispose();
+                // Adam's moments and the gradients go before the result is gathered, so the two never add up.
+                optimizer.Dispose();
+                masters.ReleaseGradients();
             }
 
-            var result = new Dictionary<string, Tensor>();
-            using (no_grad())
-                foreach (var (name, p) in masters.Masters)
-                {
-                    var value = p.detach().to(model.Dtype, CPU, copy: true);
-                    result[name] = value;
-                    if (!isfinite(value).all().item<bool>())
+            var result = TrainedValues(masters, originals);
+            foreach (var (name, value) in result)
+                using (var finite = isfinite(value).all())
+                    if (!finite.item<bool>())
                     {
                         foreach (var t in result.Values) t.Dispose();
                         throw new TrainingDivergedException($"training ended with non-finite values in '{name}'; no delta was written");
                     }
-                }
             checkpoint?.Delete();
             return new EsdResult(result, baseFingerprint, loss, s.Iterations - start) { SkippedSteps = masters.SkippedSteps, ResumedFrom = resumedFrom };
         }
@@ -105,6 +112,19 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             }
             unet.train(wasTraining);
         }
+    }
+
+    /// <summary>
+    /// The trained values on the CPU in the model's dtype. A float32 U-Net on the CPU trained its live parameters: their
+    /// storage becomes the result and the parameters are pointed back at the originals, so nothing is copied.
+    /// </summary>
+    private Dictionary<string, Tensor> TrainedValues(MasterWeights masters, FrozenOriginals originals)
+    {
+        if (!masters.Separate && model.Device.type == DeviceType.CPU) return originals.TakeTrained();
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        using (no_grad())
+            foreach (var (name, p) in masters.Masters) result[name] = p.detach().to(model.Dtype, CPU, copy: true);
+        return result;
     }
 
     /// <summary>The run's text encodings: the empty prompt [1, 77, D], and per concept its templates' encodings.</summary>
@@ -176,13 +196,14 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             var predictions = model.Denoise(cat([xt, keptXt]), cat([tt, tt]), Conditioning.Cat(erasedCond, keptCond!)).chunk(2);
             loss = Mse(predictions[0], target) + s.PreserveWeight * Mse(predictions[1], original!);
         }
-        optimizer.zero_grad();
+        masters.ReleaseGradients();
         (masters.LossScale == 1 ? loss : loss * masters.LossScale).backward();
         if (masters.TakeGradients())
         {
             optimizer.step();
             masters.CopyToLive();
         }
+        masters.ReleaseGradients();
         return (loss.item<float>(), plan);
     }
 

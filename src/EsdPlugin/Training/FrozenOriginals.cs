@@ -34,11 +34,32 @@ internal sealed class FrozenOriginals : IDisposable
         return new Swap(_entries, students);
     }
 
-    /// <summary>Copies the originals back into the parameters (bit for bit).</summary>
+    private bool _restored;
+
+    /// <summary>Copies the originals back into the parameters (bit for bit), unless <see cref="TakeTrained"/> already put them back.</summary>
     public void RestoreParameters()
     {
+        if (_restored) return;
         using var noGrad = no_grad();
         foreach (var (_, p, original) in _entries) p.copy_(original);
+    }
+
+    /// <summary>
+    /// The parameters' trained values, by name, without a copy: each parameter is pointed back at its original (a
+    /// storage swap) and its trained storage handed to the caller, who disposes the tensors.
+    /// </summary>
+    public Dictionary<string, Tensor> TakeTrained()
+    {
+        if (_restored) throw new InvalidOperationException("the trained values were taken already");
+        using var noGrad = no_grad();
+        var trained = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, p, original) in _entries)
+        {
+            trained[name] = p.detach();
+            p.set_(original);
+        }
+        _restored = true;
+        return trained;
     }
 
     public void Dispose()

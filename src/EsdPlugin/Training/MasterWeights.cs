@@ -82,6 +82,19 @@ internal sealed class MasterWeights : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Frees every gradient (live and master) once a step has used them: between iterations they would only add the
+    /// trained subset's size to the teacher passes' and the sampler's memory.
+    /// </summary>
+    public void ReleaseGradients()
+    {
+        foreach (var (_, p) in _masters.Concat(Separate ? _live : []))
+        {
+            p.grad?.Dispose();
+            p.grad = null;
+        }
+    }
+
     /// <summary>Writes the masters into the live parameters (rounded to their dtype).</summary>
     public void CopyToLive()
     {

@@ -17,7 +17,8 @@ internal static class GenerateVerb
         Description = "Generate images from a prompt with DDIM and classifier-free guidance; writes PNGs with their parameters.",
         Options =
         [
-            new OptionSpec("model", "model folder (diffusers layout); default: the project's base model"),
+            HostSelection.ModelOption("default: the project's base model"),
+            HostSelection.ConfigOption,
             new OptionSpec("project", "project folder: its blocklist guards the generation, images go to its output folder"),
             new OptionSpec("prompt", "what to draw", Required: true),
             new OptionSpec("negative-prompt", "what to steer away from (default: none; SDXL then conditions on zeros, as diffusers)"),

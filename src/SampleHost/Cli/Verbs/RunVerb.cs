@@ -21,7 +21,8 @@ internal static class RunVerb
         Options =
         [
             new OptionSpec("preview", "save the latest preview image the command reports to this PNG file"),
-            new OptionSpec("model", "model folder the command works on (default: the project's base model)"),
+            HostSelection.ModelOption("the command works on it (default: the project's base model)"),
+            HostSelection.ConfigOption,
             new OptionSpec("project", "open this project first (its blocklist, its base model)"),
             new OptionSpec("device", "cpu, cuda, cuda:N or auto"),
             new OptionSpec("dtype", "float32, float16 or bfloat16", "float32"),

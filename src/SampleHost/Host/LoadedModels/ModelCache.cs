@@ -47,9 +47,10 @@ public sealed class ModelCache : IModelCache, IDisposable
     }
 
     /// <summary>Makes a model the active one. Nothing is loaded until it is leased.</summary>
-    public ModelKey Select(string folder, Device device, ScalarType dtype)
+    /// <param name="config">For a single-file checkpoint: the folder of configs that describes it (see <see cref="ModelKey.For"/>).</param>
+    public ModelKey Select(string folder, Device device, ScalarType dtype, string? config = null)
     {
-        var key = ModelKey.For(folder, device, dtype);
+        var key = ModelKey.For(folder, device, dtype, config);
         Select(key);
         return key;
     }

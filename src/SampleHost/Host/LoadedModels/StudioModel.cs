@@ -30,14 +30,17 @@ public sealed class StudioModel : ILoadedModel, IDisposable
         _noiseSchedule = new DdimNoiseSchedule(_schedule);
     }
 
-    /// <summary>The cache's loader: loads the folder's components onto the key's device and dtype.</summary>
+    /// <summary>The cache's loader: loads the folder's (or the single file's) components onto the key's device and dtype.</summary>
     public static ILoadedModel Load(ModelKey key, CancellationToken cancellation)
     {
         cancellation.ThrowIfCancellationRequested();
-        return new StudioModel(StableDiffusionModel.Load(key.Folder, key.TorchDevice, key.Dtype));
+        return new StudioModel(key.IsSingleFile
+            ? StableDiffusionModel.LoadSingleFile(key.Folder, key.TorchDevice, key.Dtype, key.Config)
+            : StableDiffusionModel.Load(key.Folder, key.TorchDevice, key.Dtype));
     }
 
-    public string Folder => Engine.Folder.Root;
+    /// <summary>Where the model was loaded from: its folder, or its single-file checkpoint.</summary>
+    public string Folder => Engine.SingleFilePath ?? Engine.Folder.Root;
     public string Fingerprint { get; }
     public Device Device => Engine.Device;
     public ScalarType Dtype => Engine.Dtype;
