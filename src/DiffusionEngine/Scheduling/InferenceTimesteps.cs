@@ -46,24 +46,12 @@ public static class InferenceTimesteps
         return t;
     }
 
-    // round(linspace(0, N - 1, steps))[::-1]; numpy's linspace computes i * ((stop - start) / (num - 1)) + start
-    // and sets the last value to stop exactly.
-    private static long[] Linspace(int n, int steps)
-    {
-        var ascending = new double[steps];
-        double stop = n - 1;
-        if (steps > 1)
-        {
-            double step = stop / (steps - 1);
-            for (int i = 0; i < steps; i++) ascending[i] = i * step;
-            ascending[^1] = stop;
-        }
-        var t = new long[steps];
-        for (int i = 0; i < steps; i++) t[i] = (long)Math.Round(ascending[steps - 1 - i], MidpointRounding.ToEven);
-        return t;
-    }
+    // round(linspace(0, N - 1, steps))[::-1], rounding half to even as numpy does.
+    private static long[] Linspace(int n, int steps) =>
+        LinspaceUnrounded(n, steps).Select(v => (long)Math.Round(v, MidpointRounding.ToEven)).ToArray();
 
     /// <summary>linspace(0, N - 1, steps)[::-1] without rounding, as EulerDiscreteScheduler keeps them (floats).</summary>
+    /// <remarks>numpy's linspace computes i * ((stop - start) / (num - 1)) + start and sets the last value to stop exactly.</remarks>
     public static double[] LinspaceUnrounded(int n, int steps)
     {
         if (steps < 1 || steps > n) throw new ArgumentOutOfRangeException(nameof(steps), steps, $"the number of inference steps must lie in 1..{n} (num_train_timesteps)");

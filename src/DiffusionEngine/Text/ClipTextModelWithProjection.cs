@@ -32,25 +32,6 @@ public sealed class ClipTextModelWithProjection : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Builds from <c>config.json</c> and loads <c>model.safetensors</c> of a text encoder folder.</summary>
-    public static ClipTextModelWithProjection FromFolder(string textEncoderDir, out LoadReport report)
-    {
-        var config = ClipTextConfig.Load(Path.Combine(textEncoderDir, ClipTextModel.ConfigFileName));
-        var model = new ClipTextModelWithProjection(config);
-        try
-        {
-            using var file = SafetensorsFile.Open(Path.Combine(textEncoderDir, ClipTextModel.WeightsFileName));
-            report = WeightLoader.Load("text_encoder_2", model, file, optional: ClipTextModel.OptionalTensors);
-            model.eval();
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    }
-
     /// <summary>Last and penultimate hidden states, and the projected pooled output text_embeds [B, projection_dim].</summary>
     /// <param name="inputIds">int64 [B, L]</param>
     public ClipTextOutput Encode(Tensor inputIds)

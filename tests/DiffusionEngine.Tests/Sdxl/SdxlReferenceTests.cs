@@ -23,14 +23,7 @@ public sealed class SdxlReferenceTests(ITestOutputHelper output) : IDisposable
         _outputs.Dispose();
     }
 
-    private void Close(string name, Tensor actual)
-    {
-        using var expected = _outputs.Read(name);
-        Assert.Equal(expected.shape, actual.shape);
-        double error = Tolerances.RelativeError(actual, expected);
-        output.WriteLine($"{name}: relative error {error:E2}");
-        Assert.True(error <= Tolerance, $"{name}: relative error {error:E3} > {Tolerance:E0}");
-    }
+    private void Close(string name, Tensor actual) => ReferenceAssert.Close(output, _outputs, name, actual, Tolerance);
 
     [Fact]
     public void TheFamilyIsRecognisedFromTheFolder()

@@ -26,18 +26,9 @@ public class SingleFileModelTests(ITestOutputHelper output)
         using (var folder = StableDiffusionModel.Load(AlphaFixture.Folder, CPU, ScalarType.Float32))
         {
             Assert.Null(folder.SingleFilePath);
-            foreach (var (name, a, b) in new (string, nn.Module, nn.Module)[] { ("text_encoder", single.TextEncoder, folder.TextEncoder), ("unet", single.Unet, folder.Unet), ("vae", single.Vae, folder.Vae) })
-            {
-                var sa = a.state_dict();
-                var sb = b.state_dict();
-                Assert.Equal(sb.Keys.Order(StringComparer.Ordinal), sa.Keys.Order(StringComparer.Ordinal));
-                foreach (var key in sb.Keys)
-                {
-                    using var same = sa[key].eq(sb[key]);
-                    using var all = same.all();
-                    Assert.True(all.item<bool>(), $"{name} {key} differs from the folder's");
-                }
-            }
+            ReferenceAssert.SameTensors("text_encoder", single.TextEncoder, folder.TextEncoder);
+            ReferenceAssert.SameTensors("unet", single.Unet, folder.Unet);
+            ReferenceAssert.SameTensors("vae", single.Vae, folder.Vae);
         }
 
         using var inputs = SafetensorsFile.Open(Probe("inputs.safetensors"));
@@ -46,19 +37,10 @@ public class SingleFileModelTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         var ids = single.Tokenizer.EncodeBatch(["a photo of a cat", "a painting in the style of van gogh"]);
         Assert.Equal(inputs.Read("text_input_ids").data<long>().ToArray(), ids.data<long>().ToArray());
-        Check("text_encoder.last_hidden_state", single.TextEncoder.forward(ids), outputs);
-        Check("unet.out", single.Unet.forward(inputs.Read("unet.sample"), inputs.Read("unet.timestep"), inputs.Read("unet.encoder_hidden_states")), outputs);
-        Check("vae.decoded", single.Vae.Decode(inputs.Read("vae.latents") / single.Vae.Config.ScalingFactor), outputs);
-        Check("vae.encoded_mean", single.Vae.Encode(inputs.Read("vae.image")), outputs);
-    }
-
-    private void Check(string name, Tensor actual, SafetensorsFile outputs)
-    {
-        var expected = outputs.Read(name);
-        Assert.Equal(expected.shape, actual.shape);
-        double err = Tolerances.RelativeError(actual, expected);
-        output.WriteLine($"{name}: relative error {err:E3}");
-        Assert.True(err <= 1e-4, $"{name}: relative error {err:E3}");
+        ReferenceAssert.Close(output, outputs, "text_encoder.last_hidden_state", single.TextEncoder.forward(ids));
+        ReferenceAssert.Close(output, outputs, "unet.out", single.Unet.forward(inputs.Read("unet.sample"), inputs.Read("unet.timestep"), inputs.Read("unet.encoder_hidden_states")));
+        ReferenceAssert.Close(output, outputs, "vae.decoded", single.Vae.Decode(inputs.Read("vae.latents") / single.Vae.Config.ScalingFactor));
+        ReferenceAssert.Close(output, outputs, "vae.encoded_mean", single.Vae.Encode(inputs.Read("vae.image")));
     }
 
     [Fact]
@@ -66,17 +48,9 @@ public class SingleFileModelTests(ITestOutputHelper output)
     {
         using var single = StableDiffusionModel.LoadSingleFile(SingleFileFixtures.Alpha, CPU, ScalarType.Float16, config: AlphaFixture.Folder);
         using var folder = StableDiffusionModel.Load(AlphaFixture.Folder, CPU, ScalarType.Float16);
-        foreach (var (a, b) in new (nn.Module, nn.Module)[] { (single.TextEncoder, folder.TextEncoder), (single.Unet, folder.Unet), (single.Vae, folder.Vae) })
-        {
-            var sb = b.state_dict();
-            foreach (var (key, value) in a.state_dict())
-            {
-                Assert.Equal(ScalarType.Float16, value.dtype);
-                using var same = value.eq(sb[key]);
-                using var all = same.all();
-                Assert.True(all.item<bool>(), key);
-            }
-        }
+        ReferenceAssert.SameTensors("text_encoder", single.TextEncoder, folder.TextEncoder, ScalarType.Float16);
+        ReferenceAssert.SameTensors("unet", single.Unet, folder.Unet, ScalarType.Float16);
+        ReferenceAssert.SameTensors("vae", single.Vae, folder.Vae, ScalarType.Float16);
     }
 
     [Fact]
