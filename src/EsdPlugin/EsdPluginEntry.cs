@@ -3,7 +3,7 @@ using TorchSharp;
 
 namespace EsdPlugin;
 
-/// <summary>The plugin's entry point: registers the ESD commands and the blocklist guard.</summary>
+/// <summary>The plugin's entry point: registers the ESD commands, the catalog of stored deltas and the blocklist guard.</summary>
 public sealed class EsdPluginEntry : IPlugin
 {
     public void Register(IPluginContext context)
@@ -13,6 +13,8 @@ public sealed class EsdPluginEntry : IPlugin
         context.Commands.Register(Commands.LoadEditedModelCommand.Create(services));
         context.Commands.Register(Commands.RestoreOriginalCommand.Create(services));
         context.Commands.Register(Commands.ApplyBlocklistCommand.Create(services));
+        context.Commands.Register(Commands.DeleteEditCommand.Create(services));
+        context.Commands.RegisterEditCatalog(new Deltas.EsdEditCatalog(services));
         context.Projects.RegisterGenerationGuard(new Blocklist.BlocklistGuard(services));
         context.Commands.Register(new CommandDefinition
         {

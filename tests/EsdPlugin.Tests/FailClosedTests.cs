@@ -23,15 +23,15 @@ public class FailClosedTests
     private static async Task<GuardDecision> Generate(Harness h, params string[] blocked)
     {
         var folder = Path.Combine(h.DataFolder, "project-" + string.Join("-", blocked));
-        if (!Directory.Exists(folder)) ProjectService.Create(folder, new ProjectSettings("p", Paths.Alpha, blocked, null));
+        if (!Directory.Exists(folder)) ProjectService.Create(folder, new ProjectSettings("p", h.Model, blocked, null));
         var project = h.Projects.Open(folder);
-        return await h.Projects.CheckGenerationAsync(new GenerationRequest(Paths.Alpha, ["a cat"], project));
+        return await h.Projects.CheckGenerationAsync(new GenerationRequest(h.Model, ["a cat"], project));
     }
 
     [Fact]
     public async Task AnEditedOrForeignDeltaNeverSatisfiesABlocklist()
     {
-        using var h = new Harness();
+        using var h = Harness.WithSafeIterations(2);
         h.Projects.RegisterGenerationGuard(new BlocklistGuard(h.Services));
         var cat = await Train(h, Quick("cat"));
         Assert.True((await Generate(h, "cat")).Allowed); // the signed delta covers cat
@@ -57,7 +57,7 @@ public class FailClosedTests
     [Fact]
     public async Task OneBadFileInTheStoreDoesNotBlockEveryProject()
     {
-        using var h = new Harness();
+        using var h = Harness.WithSafeIterations(2);
         h.Projects.RegisterGenerationGuard(new BlocklistGuard(h.Services));
         await Train(h, Quick("cat"));
         File.WriteAllText(Path.Combine(h.Services.Store.Folder, "garbage.safetensors"), "not a safetensors file at all");

@@ -25,11 +25,17 @@ internal sealed class Harness : IDisposable
     public PluginContext Context { get; }
     public EsdServices Services { get; }
 
+    private TempFolder? _modelCopy;
+
+    /// <summary>The model the cache leases (a folder or a single file).</summary>
+    public string Model { get; }
+
     /// <param name="config">For a single-file <paramref name="model"/>: the folder of configs that describes it.</param>
     public Harness(string? model = null, ScalarType dtype = ScalarType.Float32, string? config = null)
     {
+        Model = model ?? Paths.Alpha;
         Cache = new ModelCache(StudioModel.Load);
-        Cache.Select(model ?? Paths.Alpha, CPU, dtype, config);
+        Cache.Select(Model, CPU, dtype, config);
         Context = new PluginContext("esd", Path.Combine(DataFolder, "plugins", "esd"), NullLoggerFactory.Instance,
             new PluginCommandStaging("esd"), Cache, Projects);
         Services = new EsdServices(Context);
@@ -54,9 +60,20 @@ internal sealed class Harness : IDisposable
         return lease.Model.Unet.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().cpu().contiguous().bytes.ToArray());
     }
 
+    /// <summary>
+    /// A harness on a copy of <paramref name="source"/> (default alpha) whose ESD defaults train <paramref name="iterations"/>
+    /// per concept: the tests' short runs are then full-length safe checkpoints that a project's blocklist accepts.
+    /// </summary>
+    public static Harness WithSafeIterations(int iterations, string? source = null, ScalarType dtype = ScalarType.Float32)
+    {
+        var copy = ModelCopies.WithEsdIterations(source ?? Paths.Alpha, iterations);
+        return new Harness(copy.Path, dtype) { _modelCopy = copy };
+    }
+
     public void Dispose()
     {
         Cache.Dispose();
+        _modelCopy?.Dispose();
         try { Directory.Delete(DataFolder, true); } catch (IOException) { }
     }
 

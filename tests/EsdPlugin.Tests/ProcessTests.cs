@@ -43,10 +43,12 @@ public class ProcessTests
     public async Task ABlockedProjectIsRefusedThenGeneratesWithTheDeltaInAFreshProcess()
     {
         var data = Directory.CreateTempSubdirectory("esd-process").FullName;
+        // Defaults of two iterations: the short run below is a full-length safe checkpoint for this copy.
+        using var copy = ModelCopies.WithEsdIterations(Paths.Alpha, 2);
         try
         {
             var project = Path.Combine(data, "project");
-            Assert.Equal(0, StudioProcess.RunInData(data, "project", "new", project, "--name", "safe", "--base-model", Paths.Alpha).Code);
+            Assert.Equal(0, StudioProcess.RunInData(data, "project", "new", project, "--name", "safe", "--base-model", copy.Path).Code);
             Assert.Equal(0, StudioProcess.RunInData(data, "project", "block", project, "cat").Code);
 
             var refused = StudioProcess.RunInData(data, "generate", "--project", project, "--prompt", "a cat", "--steps", "3", "--seed", "1");
@@ -57,7 +59,7 @@ public class ProcessTests
             foreach (var id in new[] { "esd.erase-concept", "esd.load-edited-model", "esd.restore-original", "esd.apply-blocklist" })
                 Assert.Contains(id, menu.Stdout);
 
-            var erase = StudioProcess.RunInData(data, "run", "esd.erase-concept", "--model", Paths.Alpha, "--concepts", "cat",
+            var erase = StudioProcess.RunInData(data, "run", "esd.erase-concept", "--model", copy.Path, "--concepts", "cat",
                 "--iterations", "2", "--ddim-steps", "4", "--learning-rate", "1e-3");
             Assert.True(erase.Code == 0, erase.Stderr);
             var deltaPath = erase.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last().Trim();

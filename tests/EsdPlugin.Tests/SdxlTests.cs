@@ -69,7 +69,8 @@ public class SdxlTests
     [Fact]
     public async Task AnSdxlDeltaReproducesTheEditedImagesInAFreshProcess()
     {
-        using var h = new Harness(SdxlAlphaFixture.Folder);
+        // Defaults of three iterations: the quick run is a full-length safe checkpoint for this copy.
+        using var h = Harness.WithSafeIterations(3, SdxlAlphaFixture.Folder);
         var path = Assert.Single((await h.Run(EraseConceptCommand.Create(h.Services), Quick())).Files);
         var request = new TextToImageRequest { Prompt = "a cat", Steps = 3, Seed = 5 };
 
@@ -85,7 +86,7 @@ public class SdxlTests
 
         // Another process, same data folder: a project blocking "cat" makes its guard load the signed delta.
         var project = Path.Combine(h.DataFolder, "project");
-        ProjectService.Create(project, new ProjectSettings("xl", SdxlAlphaFixture.Folder, ["cat"], null));
+        ProjectService.Create(project, new ProjectSettings("xl", h.Model, ["cat"], null));
         var outDir = Path.Combine(h.DataFolder, "out");
         var (code, stdout, stderr) = StudioProcess.RunInData(h.DataFolder, "generate", "--project", project, "--prompt", "a cat", "--steps", "3", "--seed", "5", "--out", outDir);
         Assert.True(code == 0, stderr + stdout);

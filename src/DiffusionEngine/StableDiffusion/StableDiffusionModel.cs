@@ -38,6 +38,9 @@ public sealed class StableDiffusionModel : IDisposable
     /// <summary>SDXL's model_index flag: with no negative prompt at all, the negative conditioning is zeros.</summary>
     public bool ForceZerosForEmptyPrompt { get; init; }
 
+    /// <summary>The model's name as A1111 shows it: the single file's name without its extension, else the folder's name.</summary>
+    public string Name => SingleFilePath is { } file ? Path.GetFileNameWithoutExtension(file) : Path.GetFileName(Folder.Root);
+
     /// <summary>Image side in pixels at the model's default size (the VAE's sample_size).</summary>
     public int ImageSize => Vae.Config.SampleSize[0];
 

@@ -73,7 +73,7 @@ public static class TextToImage
                     Prompt = request.Prompt, NegativePrompt = request.NegativePrompt ?? "", Steps = request.Steps,
                     Sampler = scheduler is EulerDiscreteScheduler ? "Euler" : "DDIM",
                     Guidance = request.Guidance, Eta = request.Eta, Seed = request.Seed + start + i, Width = width, Height = height,
-                    ModelFingerprint = modelFingerprint, Model = Path.GetFileName(model.Folder.Root), Device = model.Device.ToString(), Edits = edits,
+                    ModelFingerprint = modelFingerprint, Model = model.Name, Device = model.Device.ToString(), Edits = edits,
                 };
                 results.Add((images[i].MoveToOuterDisposeScope(), p));
             }

@@ -5,9 +5,10 @@ namespace EsdPlugin.Blocklist;
 
 /// <summary>
 /// Fails closed: in a project with a non-empty blocklist a generation runs only while the live weights carry a
-/// verified delta covering every blocked concept. Before refusing it prepares what it can: it swaps in a stored
-/// safe checkpoint for this base (so switching projects swaps the right one in), and for a project without a
-/// blocklist it takes out a checkpoint it had swapped in for another project.
+/// safe checkpoint (<see cref="SafeCheckpoints"/>) covering every blocked concept. Before refusing it prepares what it
+/// can: it swaps in a stored safe checkpoint for this base (so switching projects swaps the right one in), and for a
+/// project without a blocklist it takes out a checkpoint it had swapped in for another project. A refusal offers
+/// Apply concept blocklist (training the missing checkpoint) as its remedy.
 /// </summary>
 internal sealed class BlocklistGuard(EsdServices services) : IBlocklistGuard
 {
@@ -41,9 +42,27 @@ internal sealed class BlocklistGuard(EsdServices services) : IBlocklistGuard
                 services.Logger.LogInformation("swapped in safe checkpoint {Name} for project {Project}", delta.Name, request.Project!.Name);
                 return GuardDecision.Allow($"loaded safe checkpoint '{delta.Name}' (erases {string.Join(", ", delta.Concepts)})");
             }
+            return Refusal(request.Project!, blocked, SafeCheckpoints.WhyShortOnesDoNotCount(services, model, blocked));
         }
-        return GuardDecision.Refuse(
-            $"project '{request.Project!.Name}' blocks {ConceptNames.Describe(blocked)}, and the live model has no edit erasing them. " +
-            $"Run: studio run esd.apply-blocklist --project \"{request.Project.Folder}\" --train-missing");
     }
+
+    /// <summary>The decision without preparing anything: allowed as is, allowed once a stored checkpoint is swapped in, or refused.</summary>
+    public async Task<GuardDecision?> PreviewAsync(GenerationRequest request, CancellationToken cancellation)
+    {
+        var blocked = SafeCheckpoints.Blocked(request.Project);
+        if (blocked.Count == 0) return GuardDecision.Allow("the project blocks nothing");
+        using var shared = await services.Context.Models.AcquireAsync(LeaseMode.Shared, cancellation);
+        var model = shared.Model;
+        if (SafeCheckpoints.LiveCovers(services, model, blocked))
+            return GuardDecision.Allow($"the live edit '{SafeCheckpoints.LiveDelta(services, model)!.Name}' erases {ConceptNames.Describe(blocked)}");
+        if (SafeCheckpoints.Covering(SafeCheckpoints.ForBase(services, model), blocked) is { } stored)
+            return GuardDecision.Allow($"the stored safe checkpoint '{stored.Name}' erases {ConceptNames.Describe(blocked)}; the next generation swaps it in");
+        return Refusal(request.Project!, blocked, SafeCheckpoints.WhyShortOnesDoNotCount(services, model, blocked));
+    }
+
+    private static GuardDecision Refusal(IProject project, IReadOnlyList<string> blocked, string? shortRuns) => GuardDecision.Refuse(
+        $"project '{project.Name}' blocks {ConceptNames.Describe(blocked)}, and the live model has no edit erasing them" +
+        (shortRuns is null ? "" : $" ({shortRuns})") + ". " +
+        $"Run: studio run {Commands.ApplyBlocklistCommand.Id} --project \"{project.Folder}\" --train-missing",
+        new CommandRequest(Commands.ApplyBlocklistCommand.Id, new Dictionary<string, string> { ["train-missing"] = "true" }));
 }

@@ -54,6 +54,10 @@ internal static class ApplyBlocklistCommand
                     (missing.Count > 0 ? $"; none at all erases {string.Join(", ", missing)}" : " in one delta") +
                     $". Run: studio run {Id} --project \"{project.Folder}\" --train-missing");
             var settings = EraseConceptCommand.Settings(model, blocked, inv);
+            int required = SafeCheckpoints.RequiredIterations(model, blocked, settings.Method);
+            if (settings.Iterations < required)
+                throw new ArgumentException($"--iterations {settings.Iterations} is fewer than the {required} a safe checkpoint for {ConceptNames.Describe(blocked)} " +
+                    $"with {settings.Method.Name()} needs (the model's defaults); leave it out, or erase with Erase concept for a trial run");
             string name, path;
             using (var result = EraseConceptCommand.Train(services, model, settings, inv))
                 (name, path) = services.Store.SaveNew(DeltaNames.Default(blocked, settings.Method.Name(), "blocklist-"), chosen: false, (n, p) =>

@@ -4,5 +4,10 @@ namespace Host.Abstractions;
 public static class HostApi
 {
     /// <summary>Current contract version: a new major version breaks plugins, a new minor one only adds.</summary>
-    public static readonly Version Current = new(2, 0);
+    /// <remarks>
+    /// 2.1 added what a front end with menus needs: <see cref="IEditCatalog"/> (a plugin's stored edits, with the
+    /// commands that load and delete them), <see cref="GuardDecision.Remedy"/> (the command that would lift a refusal)
+    /// and <see cref="IBlocklistGuard.PreviewAsync"/> (whether the live model satisfies a blocklist, without generating).
+    /// </remarks>
+    public static readonly Version Current = new(2, 1);
 }

@@ -17,6 +17,7 @@ public static class StudioCommandLine
             ModelProbeVerb.Create(),
             TokenizeVerb.Create(),
             GenerateVerb.Create(host),
+            ServeVerb.Create(host),
             WorldTrainVerb.Create(),
             EvalVerb.Create(),
             EraseVerb.Create(host),

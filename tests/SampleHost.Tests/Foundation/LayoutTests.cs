@@ -26,7 +26,8 @@ public class LayoutTests
         Assert.Equal([], src["DiffusionEngine"]);
         Assert.Equal(["DiffusionEngine"], src["ShapesWorld"]);
         Assert.Equal(["DiffusionEngine", "Host.Abstractions"], src["SampleHost.Host"]);
-        Assert.Equal(["DiffusionEngine", "SampleHost.Host", "ShapesWorld"], src["SampleHost.Cli"]);
+        Assert.Equal(["DiffusionEngine", "SampleHost.Host"], src["SampleHost.Web"]);
+        Assert.Equal(["DiffusionEngine", "SampleHost.Host", "SampleHost.Web", "ShapesWorld"], src["SampleHost.Cli"]);
         Assert.Equal(["SampleHost.Cli", "SampleHost.Host"], src["SampleHost"]);
         Assert.Equal(["Host.Abstractions"], src["EsdPlugin"]);
         Assert.Equal([], src["Host.Abstractions"]);
@@ -53,6 +54,7 @@ public class LayoutTests
             ["ShapesWorld"] = ["ShapesWorld.Tests"],
             ["SampleHost.Host"] = ["SampleHost.Tests"],
             ["SampleHost.Cli"] = ["SampleHost.Tests"],
+            ["SampleHost.Web"] = ["SampleHost.Web.Tests"],
             ["EsdPlugin"] = ["EsdPlugin.Tests", "EsdBench"],
         };
         foreach (var csproj in Projects("src"))

@@ -24,7 +24,10 @@ public class PluginLoadingTests
 
         Assert.True(esd.Status == PluginStatus.Active, esd.Reason);
         Assert.Equal(Path.Combine(FixturePlugins.BundledRoot, "EsdPlugin"), esd.Folder);
-        Assert.Equal(["esd.about", "esd.apply-blocklist", "esd.erase-concept", "esd.load-edited-model", "esd.restore-original"], esd.Commands.Order());
+        Assert.Equal(["esd.about", "esd.apply-blocklist", "esd.delete-edit", "esd.erase-concept", "esd.load-edited-model", "esd.restore-original"], esd.Commands.Order());
+        var (catalog, owner) = Assert.Single(host.Commands.EditCatalogs);
+        Assert.Equal("esd", owner);
+        Assert.Equal(("esd.load-edited-model", "esd.delete-edit"), (catalog.LoadCommand, catalog.DeleteCommand));
 
         // The plugin lives in its own load context (not linked into the host) ...
         var pluginAssembly = esd.Instance!.GetType().Assembly;
@@ -132,7 +135,7 @@ public class PluginLoadingTests
         Assert.Contains("did not register", liar.Reason);
 
         // Only active plugins contribute commands; what a failed plugin registered before failing is dropped.
-        Assert.Equal(["esd.about", "esd.apply-blocklist", "esd.erase-concept", "esd.load-edited-model", "esd.restore-original", "owncopy.where", "scratch.count"],
+        Assert.Equal(["esd.about", "esd.apply-blocklist", "esd.delete-edit", "esd.erase-concept", "esd.load-edited-model", "esd.restore-original", "owncopy.where", "scratch.count"],
             host.Commands.Commands.Select(c => c.Id).Order());
         Assert.All(plugins.Where(p => p.Status != PluginStatus.Active), p => Assert.Null(p.Loader));
     }
@@ -294,5 +297,29 @@ public class PluginLoadingTests
             Id = "scratch.late", Title = "Late", MenuPath = "Tools/Late", Handler = _ => Task.FromResult(new CommandResult("")),
         }));
         Assert.Contains("scratch.late", e.Message);
+    }
+}
+
+public class EditCatalogStagingTests
+{
+    private sealed class Catalog(string load, string? delete) : Host.Abstractions.IEditCatalog
+    {
+        public string EditParameter => "delta";
+        public string LoadCommand => load;
+        public string? DeleteCommand => delete;
+        public string? ExportCommand => null;
+        public IReadOnlyList<Host.Abstractions.StoredEdit> List(Host.Abstractions.ILoadedModel? model) => [];
+        public Host.Abstractions.StoredEdit? FindByStamp(string stamp) => null;
+    }
+
+    [Fact]
+    public void ACatalogMayNameOnlyItsPluginsOwnCommands()
+    {
+        var staging = new SampleHost.Plugins.PluginCommandStaging("p");
+        staging.Register(new Host.Abstractions.CommandDefinition { Id = "p.load", Title = "Load", MenuPath = "Models/Load", Handler = _ => Task.FromResult(new Host.Abstractions.CommandResult("")) });
+        staging.RegisterEditCatalog(new Catalog("p.load", "other.delete"));
+        Assert.Equal(["DeleteCommand 'other.delete'"], staging.CatalogProblems());
+        staging.Seal();
+        Assert.Throws<InvalidOperationException>(() => staging.RegisterEditCatalog(new Catalog("p.load", null)));
     }
 }

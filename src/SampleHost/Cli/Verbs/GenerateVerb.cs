@@ -1,3 +1,4 @@
+using SampleHost.Generation;
 using Host.Abstractions;
 using SampleHost.Cli;
 using SampleHost.Commands;
@@ -56,28 +57,17 @@ internal static class GenerateVerb
             if (host.ModelCache.ActiveModelFolder is null)
                 throw new UsageException(args.Has("project") ? "the project has no baseModel: pass --model" : "--model is required (or --project with a base model)");
 
-            var gate = new GenerationGate(host.ProjectService, host.ModelCache);
-            using var ticket = await gate.AdmitAsync([request.Prompt], cancel);
-            if (!ticket.Allowed)
-            {
-                Console.Error.WriteLine($"error: generation refused: {ConsoleText.Escape(ticket.Message, keepLineBreaks: true)}");
-                return 3;
-            }
-            if (ticket.Message is { Length: > 0 } note) Console.Error.WriteLine(ConsoleText.Escape(note, keepLineBreaks: true));
-            var model = (StudioModel)ticket.Lease!.Model;
-            IReadOnlyList<string> edits = model.Patches.LiveStamp is { } stamp ? [$"weights patch {stamp} ({model.Patches.PatchedNames.Count} tensors)"] : [];
             var outDir = args.Get("out") ?? host.ProjectService.ActiveProject?.OutputFolder ?? "outputs";
             var progress = new ConsoleProgress(Console.Error, !Console.IsErrorRedirected);
-            var images = TextToImage.Generate(model.Engine, request, model.Fingerprint, edits,
-                (done, total) => progress.Report(new ProgressReport((double)done / total, $"step {done}/{total}")), cancel);
-            progress.Finish();
-            foreach (var (image, p) in images)
+            var outcome = await StudioGeneration.RunAsync(host.ProjectService, host.ModelCache, request, outDir, p => $"{p.Seed}.png", progress, cancel: cancel);
+            if (!outcome.Allowed)
             {
-                using var _ = image;
-                var path = Path.Combine(outDir, $"{p.Seed}.png");
-                PngImageFile.Save(image, path, p);
-                Console.WriteLine(path);
+                Console.Error.WriteLine($"error: generation refused: {ConsoleText.Escape(outcome.Message ?? "", keepLineBreaks: true)}");
+                return 3;
             }
+            progress.Finish();
+            if (outcome.Message is { Length: > 0 } note) Console.Error.WriteLine(ConsoleText.Escape(note, keepLineBreaks: true));
+            foreach (var path in outcome.Files) Console.WriteLine(path);
             return 0;
         },
     };

@@ -1,3 +1,4 @@
+using Host.Abstractions;
 namespace SampleHost.Commands;
 
 /// <summary>
@@ -8,6 +9,18 @@ public sealed class CommandRegistry
 {
     private readonly object gate = new();
     private readonly List<RegisteredCommand> commands = [];
+    private readonly List<(IEditCatalog Catalog, string Owner)> catalogs = [];
+
+    /// <summary>The plugins' catalogs of stored edits, with the plugin that owns each.</summary>
+    public IReadOnlyList<(IEditCatalog Catalog, string Owner)> EditCatalogs
+    {
+        get { lock (gate) return catalogs.ToArray(); }
+    }
+
+    public void AddEditCatalogs(IEnumerable<IEditCatalog> batch, string owner)
+    {
+        lock (gate) catalogs.AddRange(batch.Select(c => (c, owner)));
+    }
 
     public IReadOnlyList<RegisteredCommand> Commands
     {

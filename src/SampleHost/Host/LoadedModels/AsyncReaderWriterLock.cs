@@ -21,6 +21,9 @@ public sealed class AsyncReaderWriterLock
     /// <summary>Whether a writer holds the lock now.</summary>
     public bool IsWriterHeld { get { lock (_gate) return _writer; } }
 
+    /// <summary>Whether a writer holds the lock or waits for it (a reader asking now would wait).</summary>
+    public bool IsWriteHeldOrWaited { get { lock (_gate) return _writer || _waitingWriters.Count > 0; } }
+
     /// <summary>Whether nobody holds the lock and nobody waits for it.</summary>
     public bool IsIdle { get { lock (_gate) return !_writer && _readers == 0 && _waitingReaders.Count == 0 && _waitingWriters.Count == 0; } }
 

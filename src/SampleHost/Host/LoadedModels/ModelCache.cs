@@ -46,6 +46,22 @@ public sealed class ModelCache : IModelCache, IDisposable
         get { lock (_gate) return _entries.Values.Where(e => e.Model is not null).Select(e => e.Key).ToList(); }
     }
 
+    /// <summary>
+    /// The loaded model of <paramref name="key"/> without a lease, or null when it is not loaded: for status displays
+    /// that read what a patcher says of itself (its live stamp) while a training may hold the exclusive lease. Never
+    /// for computing with it or changing it.
+    /// </summary>
+    public ILoadedModel? PeekLoaded(ModelKey key)
+    {
+        lock (_gate) return _entries.TryGetValue(key, out var e) ? e.Model : null;
+    }
+
+    /// <summary>Whether someone holds or waits for an exclusive lease on <paramref name="key"/> (a training, a weight swap).</summary>
+    public bool IsExclusivelyLeased(ModelKey key)
+    {
+        lock (_gate) return _entries.TryGetValue(key, out var e) && e.Lock.IsWriteHeldOrWaited;
+    }
+
     /// <summary>Makes a model the active one. Nothing is loaded until it is leased.</summary>
     /// <param name="config">For a single-file checkpoint: the folder of configs that describes it (see <see cref="ModelKey.For"/>).</param>
     public ModelKey Select(string folder, Device device, ScalarType dtype, string? config = null)

@@ -15,6 +15,9 @@ namespace SampleHost.Plugins;
 public sealed class PluginManager(
     PluginSettings settings, CommandRegistry commands, ILoggerFactory logging, IModelCache models, IProjects projects) : IDisposable
 {
+    /// <summary>The studio's data folder (each plugin's own under plugins/&lt;id&gt;).</summary>
+    public string DataFolder => settings.DataFolder;
+
     /// <summary>
     /// Types whose assemblies always come from the host: a plugin that carries its own copy of these still
     /// binds to the host's, so an IPlugin or a Tensor means the same type on both sides.
@@ -143,8 +146,12 @@ public sealed class PluginManager(
         if (missing.Count > 0)
             return Failed(folder, manifest, $"manifest.json declares command{Plural(missing)} {Quoted(missing)} that the plugin did not register");
 
+        if (staging.CatalogProblems() is { Count: > 0 } catalogProblems)
+            return Failed(folder, manifest, $"its edit catalog names command{Plural(catalogProblems)} the plugin did not register: {string.Join(", ", catalogProblems)}");
+
         try { commands.AddRange(staging.Staged); }
         catch (ArgumentException e) { return Failed(folder, manifest, e.Message); }
+        commands.AddEditCatalogs(staging.StagedCatalogs, manifest.Id);
         // Only now, with everything checked, do its guards and project handlers take effect (all or nothing).
         projectsStaging.Commit();
 
@@ -206,7 +213,7 @@ public sealed class PluginManager(
             : $"{type.FullName} implements {other.FullName} from another copy of {other.Assembly.GetName().Name} ({other.Assembly.Location}), not the host's";
     }
 
-    private static string Plural(List<string> ids) => ids.Count > 1 ? "s" : "";
+    private static string Plural(IReadOnlyCollection<string> ids) => ids.Count > 1 ? "s" : "";
     private static string Quoted(List<string> ids) => string.Join(", ", ids.Select(i => $"'{i}'"));
 
     private static PluginRecord Record(string folder, PluginManifest manifest, PluginStatus status, string reason) => new()

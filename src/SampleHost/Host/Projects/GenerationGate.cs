@@ -25,7 +25,7 @@ public sealed class GenerationGate(ProjectService projects, ModelCache models, i
 
             var decision = await projects.CheckGenerationAsync(new GenerationRequest(key.Folder, prompts, projects.Active), cancellation)
                 .ConfigureAwait(false);
-            if (!decision.Allowed) return GenerationTicket.Refused(decision.Message ?? "refused");
+            if (!decision.Allowed) return GenerationTicket.Refused(decision.Message ?? "refused", decision.Remedy);
             if (decision.Message is { Length: > 0 } note && !notes.Contains(note)) notes.Add(note);
 
             var lease = await models.AcquireAsync(key, LeaseMode.Shared, cancellation).ConfigureAwait(false);
@@ -44,19 +44,23 @@ public sealed class GenerationGate(ProjectService projects, ModelCache models, i
 /// <summary>The gate's answer: refused with a message, or admitted with a shared lease to generate under (dispose it when done).</summary>
 public sealed class GenerationTicket : IDisposable
 {
-    private GenerationTicket(bool allowed, string? message, ModelLease? lease) => (Allowed, Message, Lease) = (allowed, message, lease);
+    private GenerationTicket(bool allowed, string? message, ModelLease? lease, CommandRequest? remedy = null) =>
+        (Allowed, Message, Lease, Remedy) = (allowed, message, lease, remedy);
 
     public bool Allowed { get; }
 
     /// <summary>Why it was refused, or notes from the guards that allowed it.</summary>
     public string? Message { get; }
 
+    /// <summary>For a refusal: the command a guard offers as the way out, or null.</summary>
+    public CommandRequest? Remedy { get; }
+
     /// <summary>The shared lease (null when refused).</summary>
     public ModelLease? Lease { get; }
 
     public static GenerationTicket Admitted(ModelLease lease, string? message) => new(true, message, lease);
 
-    public static GenerationTicket Refused(string message) => new(false, message, null);
+    public static GenerationTicket Refused(string message, CommandRequest? remedy = null) => new(false, message, null, remedy);
 
     public void Dispose() => Lease?.Dispose();
 }

@@ -82,6 +82,28 @@ public sealed class ProjectService(ILogger<ProjectService>? logger = null) : IPr
     /// that fails (throws, or answers nothing) refuses, since guards enforce what must not be generated.
     /// When all allow, their messages (if any) are joined.
     /// </summary>
+    /// <summary>
+    /// Whether a generation in <paramref name="project"/> would be allowed now, as the blocklist guards preview it
+    /// (nothing is prepared or swapped): null when no guard can tell; a refusal when a blocklist has no guard at all.
+    /// </summary>
+    public async Task<GuardDecision?> PreviewBlocklistAsync(string modelFolder, IProject project, CancellationToken cancellation = default)
+    {
+        var blocklistGuards = Guards.OfType<IBlocklistGuard>().ToList();
+        if (project.Blocklist.Any(c => c.Trim().Length > 0) && blocklistGuards.Count == 0)
+            return GuardDecision.Refuse($"project '{project.Name}' blocks {BlocklistConcepts.Describe(project.Blocklist)}, but nothing enforces it: " +
+                (WhyNoBlocklistGuard?.Invoke() ?? "no blocklist guard is registered"));
+        var request = new GenerationRequest(modelFolder, [], project);
+        var notes = new List<string>();
+        foreach (var guard in blocklistGuards)
+        {
+            var decision = await guard.PreviewAsync(request, cancellation).ConfigureAwait(false);
+            if (decision is null) return null;
+            if (!decision.Allowed) return decision;
+            if (decision.Message is { Length: > 0 } note) notes.Add(note);
+        }
+        return GuardDecision.Allow(notes.Count > 0 ? string.Join(Environment.NewLine, notes) : null);
+    }
+
     public async Task<GuardDecision> CheckGenerationAsync(GenerationRequest request, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -110,7 +132,7 @@ public sealed class ProjectService(ILogger<ProjectService>? logger = null) : IPr
             if (decision is null)
                 return GuardDecision.Refuse($"the generation guard {guard.GetType().FullName} gave no decision, so the generation was refused");
             if (!decision.Allowed)
-                return GuardDecision.Refuse(decision.Message is { Length: > 0 } m ? m : $"refused by {guard.GetType().FullName}");
+                return GuardDecision.Refuse(decision.Message is { Length: > 0 } m ? m : $"refused by {guard.GetType().FullName}", decision.Remedy);
             if (decision.Message is { Length: > 0 } note) notes.Add(note);
         }
         return GuardDecision.Allow(notes.Count > 0 ? string.Join(Environment.NewLine, notes) : null);
