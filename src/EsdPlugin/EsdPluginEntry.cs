@@ -14,6 +14,8 @@ public sealed class EsdPluginEntry : IPlugin
         context.Commands.Register(Commands.RestoreOriginalCommand.Create(services));
         context.Commands.Register(Commands.ApplyBlocklistCommand.Create(services));
         context.Commands.Register(Commands.DeleteEditCommand.Create(services));
+        context.Commands.Register(Commands.ExportLoraCommand.Create(services));
+        context.Commands.Register(Commands.ExportModelCommand.Create(services));
         context.Commands.RegisterEditCatalog(new Deltas.EsdEditCatalog(services));
         context.Projects.RegisterGenerationGuard(new Blocklist.BlocklistGuard(services));
         context.Commands.Register(new CommandDefinition

@@ -52,6 +52,34 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Renames a folder built beside <paramref name="target"/> (on the same file system) onto it. With
+    /// <paramref name="overwrite"/> an existing target is first moved aside and deleted only once the new one is in
+    /// place; without it an existing target is refused with an <see cref="IOException"/>.
+    /// </summary>
+    public static void MoveFolderIntoPlace(string built, string target, bool overwrite)
+    {
+        var full = Path.GetFullPath(target);
+        string? aside = null;
+        if (Directory.Exists(full) || File.Exists(full))
+        {
+            if (!overwrite) throw new IOException($"{full} exists; pass --overwrite to replace it");
+            if (File.Exists(full)) throw new IOException($"{full} is a file; a folder cannot replace it");
+            aside = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.old-{Guid.NewGuid():N}");
+            Directory.Move(full, aside);
+        }
+        try
+        {
+            Directory.Move(built, full);
+        }
+        catch
+        {
+            if (aside is not null) Directory.Move(aside, full);
+            throw;
+        }
+        if (aside is not null) Directory.Delete(aside, recursive: true);
+    }
+
     /// <summary>How long a temporary file goes unwritten before it counts as a crashed writer's leftover.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(10);
 

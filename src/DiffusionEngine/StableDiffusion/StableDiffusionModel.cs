@@ -38,6 +38,20 @@ public sealed class StableDiffusionModel : IDisposable
     /// <summary>SDXL's model_index flag: with no negative prompt at all, the negative conditioning is zeros.</summary>
     public bool ForceZerosForEmptyPrompt { get; init; }
 
+    private SingleFile.UNetKeyRules? _unetKeys;
+
+    /// <summary>
+    /// A U-Net parameter's name in the original checkpoint layout (the LDM/SGM <c>UNetModel</c>, without
+    /// <c>model.diffusion_model.</c>), e.g. <c>input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight</c> for
+    /// <c>down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight</c>: how LoRA files for A1111 and ComfyUI name
+    /// layers. Null when no rule names it.
+    /// </summary>
+    public string? OriginalUnetName(string diffusersName)
+    {
+        _unetKeys ??= new SingleFile.UNetKeyRules(SingleFile.UNetLayout.From(Unet.Config));
+        return _unetKeys.SourceOf(diffusersName)?.Key[SingleFile.OriginalKeyPrefixes.Unet.Length..];
+    }
+
     /// <summary>The model's name as A1111 shows it: the single file's name without its extension, else the folder's name.</summary>
     public string Name => SingleFilePath is { } file ? Path.GetFileNameWithoutExtension(file) : Path.GetFileName(Folder.Root);
 

@@ -34,13 +34,13 @@ internal sealed class BlocklistGuard(EsdServices services) : IBlocklistGuard
         {
             var model = exclusive.Model;
             if (SafeCheckpoints.LiveCovers(services, model, blocked)) return GuardDecision.Allow();
-            var delta = SafeCheckpoints.Covering(SafeCheckpoints.ForBase(services, model), blocked);
-            if (delta is not null)
+            if (SafeCheckpoints.CoveringSet(SafeCheckpoints.ForBase(services, model), blocked) is { } parts)
             {
-                Deltas.DeltaLoader.Load(model, services.Context.TensorFiles, delta);
-                services.StampLoadedForProject = delta.Stamp;
-                services.Logger.LogInformation("swapped in safe checkpoint {Name} for project {Project}", delta.Name, request.Project!.Name);
-                return GuardDecision.Allow($"loaded safe checkpoint '{delta.Name}' (erases {string.Join(", ", delta.Concepts)})");
+                var composition = Deltas.Composition.Of(parts.Select(d => new Deltas.EditPart(d)).ToList());
+                services.Load(model, composition);
+                services.StampLoadedForProject = composition.Stamp;
+                services.Logger.LogInformation("swapped in safe checkpoint {Name} for project {Project}", composition.Describe(), request.Project!.Name);
+                return GuardDecision.Allow($"loaded safe checkpoint {composition.Describe()} (erases {string.Join(", ", parts.SelectMany(d => d.Concepts).Distinct())})");
             }
             return Refusal(request.Project!, blocked, SafeCheckpoints.WhyShortOnesDoNotCount(services, model, blocked));
         }
@@ -54,9 +54,11 @@ internal sealed class BlocklistGuard(EsdServices services) : IBlocklistGuard
         using var shared = await services.Context.Models.AcquireAsync(LeaseMode.Shared, cancellation);
         var model = shared.Model;
         if (SafeCheckpoints.LiveCovers(services, model, blocked))
-            return GuardDecision.Allow($"the live edit '{SafeCheckpoints.LiveDelta(services, model)!.Name}' erases {ConceptNames.Describe(blocked)}");
-        if (SafeCheckpoints.Covering(SafeCheckpoints.ForBase(services, model), blocked) is { } stored)
-            return GuardDecision.Allow($"the stored safe checkpoint '{stored.Name}' erases {ConceptNames.Describe(blocked)}; the next generation swaps it in");
+            return GuardDecision.Allow($"the live edit {SafeCheckpoints.LiveEdit(services, model)!.Describe()} erases {ConceptNames.Describe(blocked)}");
+        if (SafeCheckpoints.CoveringSet(SafeCheckpoints.ForBase(services, model), blocked) is { } stored)
+            return GuardDecision.Allow(stored.Count == 1
+                ? $"the stored safe checkpoint '{stored[0].Name}' erases {ConceptNames.Describe(blocked)}; the next generation swaps it in"
+                : $"the stored safe checkpoints {string.Join(" + ", stored.Select(d => $"'{d.Name}'"))} together erase {ConceptNames.Describe(blocked)}; the next generation swaps them in");
         return Refusal(request.Project!, blocked, SafeCheckpoints.WhyShortOnesDoNotCount(services, model, blocked));
     }
 

@@ -31,13 +31,45 @@ internal static class SafeCheckpoints
             .ThenByDescending(d => File.GetLastWriteTimeUtc(d.Path))
             .FirstOrDefault();
 
-    /// <summary>Whether the live weights carry a safe checkpoint for this base covering every blocked concept.</summary>
-    public static bool LiveCovers(EsdServices services, ILoadedModel model, IReadOnlyList<string> blocked) =>
-        blocked.Count == 0 || LiveDelta(services, model) is { } live && live.Covers(blocked) && IsSafeFor(services, model, live);
+    /// <summary>
+    /// The stored safe checkpoints that together cover every blocked concept: the best single one when one covers them
+    /// all, else one per concept not yet covered; null when some concept has none.
+    /// </summary>
+    public static IReadOnlyList<DeltaInfo>? CoveringSet(IReadOnlyList<DeltaInfo> candidates, IReadOnlyList<string> blocked)
+    {
+        if (Covering(candidates, blocked) is { } one) return [one];
+        var chosen = new List<DeltaInfo>();
+        foreach (var concept in blocked)
+        {
+            if (chosen.Any(d => d.Covers([concept]))) continue;
+            if (Covering(candidates, [concept]) is not { } part) return null;
+            chosen.Add(part);
+        }
+        return chosen;
+    }
 
-    /// <summary>The stored delta the live weights carry, or null (original weights, or a patch not in the store).</summary>
-    public static DeltaInfo? LiveDelta(EsdServices services, ILoadedModel model) =>
-        model.Patches.LiveStamp is { } stamp ? services.Store.FindByStamp(stamp) : null;
+    /// <summary>Whether the live weights carry safe checkpoints for this base covering every blocked concept.</summary>
+    public static bool LiveCovers(EsdServices services, ILoadedModel model, IReadOnlyList<string> blocked) =>
+        blocked.Count == 0 || LiveEdit(services, model) is { } live && Covers(services, model, live, blocked);
+
+    /// <summary>
+    /// Whether a composition makes the model safe for a blocklist: every part a safe checkpoint for this base at strength
+    /// exactly 1 (a weaker part may not erase, any other part may bring a concept back), together erasing every concept.
+    /// </summary>
+    public static bool Covers(EsdServices services, ILoadedModel model, Composition composition, IReadOnlyList<string> blocked) =>
+        composition.Parts.All(p => p.Strength == 1 && p.Delta is { } d && IsSafeFor(services, model, d))
+        && blocked.All(c => composition.Parts.Any(p => p.Delta?.Covers([c]) == true));
+
+    /// <summary>
+    /// What the live weights carry: a composition this session applied, a stored delta (at strength 1), or null (the
+    /// original weights, or a patch the plugin does not know).
+    /// </summary>
+    public static Composition? LiveEdit(EsdServices services, ILoadedModel model)
+    {
+        if (model.Patches.LiveStamp is not { } stamp) return null;
+        if (services.Applied.TryGetValue(stamp, out var applied)) return applied;
+        return services.Store.FindByStamp(stamp) is { } delta ? Composition.Of([new EditPart(delta)]) : null;
+    }
 
     public static bool IsSafeFor(EsdServices services, ILoadedModel model, DeltaInfo delta) =>
         services.Store.MatchesBase(model, delta) == true && services.Store.IsVouchedFor(delta) && IsFullLength(model, delta);

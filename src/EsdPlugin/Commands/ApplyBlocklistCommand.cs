@@ -6,8 +6,9 @@ using Host.Abstractions;
 namespace EsdPlugin.Commands;
 
 /// <summary>
-/// <c>esd.apply-blocklist</c>: loads a stored delta for this base that covers every concept the open project
-/// blocks; with <c>--train-missing</c>, first trains one (all blocked concepts in one run) when none exists.
+/// <c>esd.apply-blocklist</c>: loads stored safe checkpoints for this base that cover every concept the open project
+/// blocks (one delta, or per-concept deltas composed); with <c>--train-missing</c>, first trains one for the concepts no
+/// stored delta covers (those concepts in one run).
 /// </summary>
 internal static class ApplyBlocklistCommand
 {
@@ -42,32 +43,33 @@ internal static class ApplyBlocklistCommand
         }
 
         var forBase = SafeCheckpoints.ForBase(services, model);
-        var delta = SafeCheckpoints.Covering(forBase, blocked);
+        var parts = SafeCheckpoints.CoveringSet(forBase, blocked);
         var files = new List<string>();
         string trainedNote = "";
-        if (delta is null)
+        if (parts is null)
         {
             var missing = blocked.Where(c => !forBase.Any(d => d.Covers([c]))).ToList();
             if (!inv.Get<bool>("train-missing"))
                 throw new InvalidOperationException(
-                    $"no stored delta for this base erases all of {ConceptNames.Describe(blocked)}" +
-                    (missing.Count > 0 ? $"; none at all erases {string.Join(", ", missing)}" : " in one delta") +
+                    $"no stored safe checkpoint for this base erases {string.Join(", ", missing)}" +
                     $". Run: studio run {Id} --project \"{project.Folder}\" --train-missing");
-            var settings = EraseConceptCommand.Settings(model, blocked, inv);
-            int required = SafeCheckpoints.RequiredIterations(model, blocked, settings.Method);
+            var settings = EraseConceptCommand.Settings(model, missing, inv);
+            int required = SafeCheckpoints.RequiredIterations(model, missing, settings.Method);
             if (settings.Iterations < required)
-                throw new ArgumentException($"--iterations {settings.Iterations} is fewer than the {required} a safe checkpoint for {ConceptNames.Describe(blocked)} " +
+                throw new ArgumentException($"--iterations {settings.Iterations} is fewer than the {required} a safe checkpoint for {ConceptNames.Describe(missing)} " +
                     $"with {settings.Method.Name()} needs (the model's defaults); leave it out, or erase with Erase concept for a trial run");
             string name, path;
             using (var result = EraseConceptCommand.Train(services, model, settings, inv))
-                (name, path) = services.Store.SaveNew(DeltaNames.Default(blocked, settings.Method.Name(), "blocklist-"), chosen: false, (n, p) =>
+                (name, path) = services.Store.SaveNew(DeltaNames.Default(missing, settings.Method.Name(), "blocklist-"), chosen: false, (n, p) =>
                     DeltaFile.Write(services.Context.TensorFiles, services.Store.Signer, p, n, settings, result, EraseConceptCommand.DtypeName(model.Dtype), model.Family));
-            delta = DeltaFile.Inspect(services.Context.TensorFiles, path);
             files.Add(path);
             trainedNote = $"trained '{name}' ({settings.Iterations} iterations of {settings.Method.Name()}); ";
+            parts = SafeCheckpoints.CoveringSet([.. forBase, DeltaFile.Inspect(services.Context.TensorFiles, path)], blocked)
+                ?? throw new InvalidOperationException($"the delta just trained ('{name}') does not make a safe checkpoint for {ConceptNames.Describe(missing)}");
         }
-        DeltaLoader.Load(model, services.Context.TensorFiles, delta);
-        services.StampLoadedForProject = delta.Stamp;
-        return new CommandResult($"{trainedNote}loaded '{delta.Name}' (erases {ConceptNames.Describe(delta.Concepts)}) for project '{project.Name}'", files);
+        var composition = Composition.Of(parts.Select(d => new EditPart(d)).ToList());
+        services.Load(model, composition);
+        services.StampLoadedForProject = composition.Stamp;
+        return new CommandResult($"{trainedNote}loaded {composition.Describe()} (erases {ConceptNames.Describe(parts.SelectMany(d => d.Concepts).Distinct().ToList())}) for project '{project.Name}'", files);
     }
 }

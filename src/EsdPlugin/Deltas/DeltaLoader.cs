@@ -60,7 +60,48 @@ internal static class DeltaLoader
     };
 
     /// <summary>Loads the delta; returns warnings (e.g. an unverifiable base). Needs an exclusive lease.</summary>
-    public static IReadOnlyList<string> Load(ILoadedModel model, ITensorFiles files, DeltaInfo delta)
+    public static IReadOnlyList<string> Load(ILoadedModel model, ITensorFiles files, DeltaInfo delta) =>
+        Load(model, files, Composition.Of([new EditPart(delta)]));
+
+    /// <summary>
+    /// Loads edits together, each at its strength (weights = base + Σ strength · (edit − base)), after checking each as a
+    /// single delta is checked; the model then carries <see cref="Composition.Stamp"/>. Needs an exclusive lease.
+    /// </summary>
+    public static IReadOnlyList<string> Load(ILoadedModel model, ITensorFiles files, Composition composition)
+    {
+        var warnings = new List<string>();
+        foreach (var part in composition.Parts)
+            if (part.Delta is { } delta) warnings.AddRange(Verify(model, delta));
+        var held = new List<IDisposable>();
+        try
+        {
+            var patch = new List<PatchPart>();
+            foreach (var part in composition.Parts)
+            {
+                if (part.Delta is { } delta)
+                {
+                    var contents = files.Read(delta.Path);
+                    held.Add(contents);
+                    patch.Add(new PatchPart(contents.Tensors, part.Strength));
+                }
+                else
+                {
+                    var differences = part.Lora!.Differences(model, files);
+                    held.AddRange(differences.Values);
+                    patch.Add(new PatchPart(differences, part.Strength, PatchForm.Difference));
+                }
+            }
+            model.Patches.Apply(patch, composition.Stamp);
+        }
+        finally
+        {
+            foreach (var h in held) h.Dispose();
+        }
+        return warnings;
+    }
+
+    /// <summary>Checks that a delta may be applied to this model (family, base, file unchanged); returns warnings.</summary>
+    private static List<string> Verify(ILoadedModel model, DeltaInfo delta)
     {
         var warnings = new List<string>();
         if (delta.Tensors.Count == 0)
@@ -91,8 +132,6 @@ internal static class DeltaLoader
         var stamp = DeltaFile.Stamp(delta.Path);
         if (stamp != delta.Stamp)
             throw new InvalidDataException($"{delta.Path} changed since it was read (stamp {stamp}, expected {delta.Stamp}); run the command again");
-        using var contents = files.Read(delta.Path);
-        model.Patches.Apply(contents.Tensors, delta.Stamp);
         return warnings;
     }
 }

@@ -4,13 +4,13 @@ using Host.Abstractions;
 
 namespace EsdPlugin.Deltas;
 
-/// <summary>The delta store as the host lists stored edits: load, delete, no export yet.</summary>
+/// <summary>The delta store as the host lists stored edits: load, delete, export (as a LoRA).</summary>
 internal sealed class EsdEditCatalog(EsdServices services) : IEditCatalog
 {
     public string EditParameter => "delta";
     public string LoadCommand => Commands.LoadEditedModelCommand.Id;
     public string? DeleteCommand => Commands.DeleteEditCommand.Id;
-    public string? ExportCommand => null;
+    public string? ExportCommand => Commands.ExportLoraCommand.Id;
 
     public IReadOnlyList<StoredEdit> List(ILoadedModel? model) =>
         services.Store.All().Select(d => Describe(d, model)).OrderByDescending(e => e.Created).ToList();

@@ -45,4 +45,21 @@ public interface ILoadedModel
 
     /// <summary>In-place weight patches of the denoiser, restorable bit for bit.</summary>
     IWeightPatches Patches { get; }
+
+    /// <summary>
+    /// A denoiser parameter's name in the original single-file layout (LDM/SGM <c>UNetModel</c>, without
+    /// <c>model.diffusion_model.</c>), as LoRA files for other hosts name layers; null when the host cannot tell.
+    /// Added in contract 2.2.
+    /// </summary>
+    string? OriginalUnetName(string parameterName) => null;
+
+    /// <summary>
+    /// Writes the base model (every component as loaded, whatever patch is live) with its denoiser set as
+    /// <see cref="IWeightPatches.Apply(IReadOnlyList{PatchPart}, string)"/> would set it from <paramref name="unetEdits"/>,
+    /// as a diffusers folder or a single file, with <paramref name="metadata"/> in every weights file; written whole or not
+    /// at all, refusing an existing <paramref name="path"/> unless <paramref name="overwrite"/>. Needs a lease.
+    /// Added in contract 2.2.
+    /// </summary>
+    void Export(string path, ModelFileLayout layout, IReadOnlyList<PatchPart> unetEdits, IReadOnlyDictionary<string, string> metadata, bool overwrite) =>
+        throw new NotSupportedException("this host cannot write models");
 }

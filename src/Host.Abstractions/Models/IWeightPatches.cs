@@ -22,6 +22,15 @@ public interface IWeightPatches
     /// </summary>
     void Apply(IReadOnlyDictionary<string, Tensor> tensors, string stamp);
 
+    /// <summary>
+    /// Restores any earlier patch, then sets each named parameter to its original plus every part's contribution
+    /// (<see cref="PatchForm"/>): <c>w0 + Σ strength · (v − w0)</c>, or <c>+ strength · d</c> for differences, computed in
+    /// float32 and rounded once to the parameter's dtype. A lone full-weights part at strength 1 is copied as it is, and a
+    /// part at strength 0 changes nothing, so both are bit for bit. Checked whole first, as <see cref="Apply(IReadOnlyDictionary{string, Tensor}, string)"/>;
+    /// a strength must be finite with magnitude at most <see cref="PatchPart.MaxStrength"/>. Added in contract 2.2.
+    /// </summary>
+    void Apply(IReadOnlyList<PatchPart> parts, string stamp);
+
     /// <summary>Puts every original value back, bit for bit.</summary>
     void Restore();
 

@@ -8,6 +8,7 @@ public static class HostApi
     /// 2.1 added what a front end with menus needs: <see cref="IEditCatalog"/> (a plugin's stored edits, with the
     /// commands that load and delete them), <see cref="GuardDecision.Remedy"/> (the command that would lift a refusal)
     /// and <see cref="IBlocklistGuard.PreviewAsync"/> (whether the live model satisfies a blocklist, without generating).
+    /// 2.2 added composed patches at strengths (<see cref="PatchPart"/>, <see cref="IWeightPatches.Apply(IReadOnlyList{PatchPart}, string)"/>).
     /// </remarks>
-    public static readonly Version Current = new(2, 1);
+    public static readonly Version Current = new(2, 2);
 }

@@ -42,6 +42,20 @@ public sealed class StudioModel : ILoadedModel, IDisposable
     /// <summary>Where the model was loaded from: its folder, or its single-file checkpoint.</summary>
     public string Folder => Engine.SingleFilePath ?? Engine.Folder.Root;
     public string Fingerprint { get; }
+    public string? OriginalUnetName(string parameterName) => Engine.OriginalUnetName(parameterName);
+
+    public void Export(string path, ModelFileLayout layout, IReadOnlyList<PatchPart> unetEdits, IReadOnlyDictionary<string, string> metadata, bool overwrite)
+    {
+        var unet = _patches.Values(unetEdits);
+        try
+        {
+            ModelExport.Write(Engine, path, layout == ModelFileLayout.SingleFile ? ExportLayout.SingleFile : ExportLayout.DiffusersFolder, unet, metadata, overwrite);
+        }
+        finally
+        {
+            foreach (var t in unet.Values) t.Dispose();
+        }
+    }
     public Device Device => Engine.Device;
     public ScalarType Dtype => Engine.Dtype;
     public string Family => Engine.Family.Name();

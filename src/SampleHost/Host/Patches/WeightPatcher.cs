@@ -35,6 +35,12 @@ public sealed class WeightPatcher(nn.Module module) : IWeightPatches, IDisposabl
     public void Apply(IReadOnlyDictionary<string, Tensor> tensors, string stamp)
     {
         ArgumentNullException.ThrowIfNull(tensors);
+        Apply([new PatchPart(tensors)], stamp);
+    }
+
+    public void Apply(IReadOnlyList<PatchPart> parts, string stamp)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
         ArgumentException.ThrowIfNullOrWhiteSpace(stamp);
         lock (_gate)
         {
@@ -42,10 +48,10 @@ public sealed class WeightPatcher(nn.Module module) : IWeightPatches, IDisposabl
             var parameters = Parameters();
             // Everything is checked before anything changes, so that a patch that does not fit leaves the
             // live weights (original or an earlier patch) exactly as they were.
-            Check(tensors, parameters, stamp);
+            Check(parts, parameters, stamp);
 
             RestoreLocked(parameters);
-            var names = tensors.Keys.Order(StringComparer.Ordinal).ToList();
+            var names = parts.SelectMany(p => p.Tensors.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             using var noGrad = no_grad();
             try
             {
@@ -54,7 +60,8 @@ public sealed class WeightPatcher(nn.Module module) : IWeightPatches, IDisposabl
                     var parameter = parameters[name];
                     if (!_originals.ContainsKey(name)) _originals[name] = CpuCopy(parameter).DetachFromDisposeScope();
                     _patched.Add(name);
-                    parameter.copy_(tensors[name]);
+                    using var scope = NewDisposeScope();
+                    parameter.copy_(Composed(name, parts, _originals[name], parameter.device));
                 }
             }
             catch
@@ -68,12 +75,59 @@ public sealed class WeightPatcher(nn.Module module) : IWeightPatches, IDisposabl
         }
     }
 
+    /// <summary>
+    /// The value of one parameter under the parts: its original plus each part's contribution, in float32 on the
+    /// parameter's device. A lone full-weights part at strength 1 is its own tensor, and no contribution at all is the
+    /// original, so neither is rounded.
+    /// </summary>
+    internal static Tensor Composed(string name, IReadOnlyList<PatchPart> parts, Tensor original, Device device)
+    {
+        var contributing = parts.Where(p => p.Strength != 0 && p.Tensors.ContainsKey(name)).ToList();
+        if (contributing.Count == 0) return original;
+        if (contributing is [{ Form: PatchForm.Weights, Strength: 1 } only]) return only.Tensors[name];
+        var w0 = original.to(ScalarType.Float32, device);
+        var sum = w0.clone();
+        foreach (var part in contributing)
+        {
+            var value = part.Tensors[name].to(ScalarType.Float32, device);
+            var difference = part.Form == PatchForm.Weights ? value - w0 : value;
+            using var strength = part.Strength.ToScalar();
+            sum.add_(difference, strength);
+        }
+        return sum;
+    }
+
     public void Restore()
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             RestoreLocked(Parameters());
+        }
+    }
+
+    /// <summary>
+    /// The values <paramref name="parts"/> would give, without touching the live weights: every parameter they name and
+    /// every parameter the live patch changed (back at its original), on the CPU; checked as <see cref="Apply(IReadOnlyList{PatchPart}, string)"/> checks.
+    /// </summary>
+    public Dictionary<string, Tensor> Values(IReadOnlyList<PatchPart> parts)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var parameters = Parameters();
+            if (parts.Count > 0) Check(parts, parameters, "export");
+            var names = parts.SelectMany(p => p.Tensors.Keys).Concat(_patched).Distinct(StringComparer.Ordinal).ToList();
+            var values = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            using var noGrad = no_grad();
+            foreach (var name in names)
+            {
+                using var scope = NewDisposeScope();
+                var original = _originals.TryGetValue(name, out var o) ? o : CpuCopy(parameters[name]);
+                var value = Composed(name, parts, original, CPU);
+                values[name] = value.to(parameters[name].dtype, copy: true).MoveToOuterDisposeScope();
+            }
+            return values;
         }
     }
 
@@ -120,25 +174,45 @@ public sealed class WeightPatcher(nn.Module module) : IWeightPatches, IDisposabl
     private Dictionary<string, Parameter> Parameters() =>
         module.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
 
-    private static void Check(IReadOnlyDictionary<string, Tensor> tensors, Dictionary<string, Parameter> parameters, string stamp)
+    private static void Check(IReadOnlyList<PatchPart> parts, Dictionary<string, Parameter> parameters, string stamp)
     {
         var problems = new List<string>();
-        if (tensors.Count == 0) problems.Add("it holds no tensors");
-        foreach (var (name, tensor) in tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        if (parts.Count == 0 || parts.All(p => p.Tensors is null || p.Tensors.Count == 0)) problems.Add("it holds no tensors");
+        for (int i = 0; i < parts.Count; i++)
         {
-            if (tensor is null || tensor.IsInvalid)
-                problems.Add($"'{name}' is not a valid tensor");
-            else if (!parameters.TryGetValue(name, out var parameter))
-                problems.Add($"'{name}' is not a parameter of the model");
-            else if (!tensor.shape.SequenceEqual(parameter.shape))
-                problems.Add($"'{name}' has shape {Shape(tensor.shape)}, the model's is {Shape(parameter.shape)}");
-            else if (!IsConvertible(tensor.dtype, parameter.dtype))
-                problems.Add($"'{name}' has dtype {tensor.dtype}, which does not convert to the model's {parameter.dtype}");
-            else if (tensor.is_floating_point() && !isfinite(tensor).all().item<bool>())
-                problems.Add($"'{name}' holds NaN or infinite values");
+            var part = parts[i];
+            var where = parts.Count == 1 ? "" : $"part {i + 1}: ";
+            if (!double.IsFinite(part.Strength) || Math.Abs(part.Strength) > PatchPart.MaxStrength)
+                problems.Add($"{where}strength {part.Strength.ToString(CultureInfo.InvariantCulture)} is not a finite number within ±{PatchPart.MaxStrength.ToString(CultureInfo.InvariantCulture)}");
+            if (!Enum.IsDefined(part.Form)) problems.Add($"{where}form {(int)part.Form} is not a PatchForm");
+            Check(part.Tensors ?? new Dictionary<string, Tensor>(), parameters, where, problems);
         }
         if (problems.Count > 0)
             throw new WeightPatchException($"patch '{stamp}' does not fit the model, nothing was changed: {string.Join("; ", problems)}");
+    }
+
+    private static void Check(IReadOnlyDictionary<string, Tensor> tensors, Dictionary<string, Parameter> parameters, string where, List<string> problems)
+    {
+        foreach (var (name, tensor) in tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (tensor is null || tensor.IsInvalid)
+                problems.Add($"{where}'{name}' is not a valid tensor");
+            else if (!parameters.TryGetValue(name, out var parameter))
+                problems.Add($"{where}'{name}' is not a parameter of the model");
+            else if (!tensor.shape.SequenceEqual(parameter.shape))
+                problems.Add($"{where}'{name}' has shape {Shape(tensor.shape)}, the model's is {Shape(parameter.shape)}");
+            else if (!IsConvertible(tensor.dtype, parameter.dtype))
+                problems.Add($"{where}'{name}' has dtype {tensor.dtype}, which does not convert to the model's {parameter.dtype}");
+            else if (tensor.is_floating_point() && !AllFinite(tensor))
+                problems.Add($"{where}'{name}' holds NaN or infinite values");
+        }
+    }
+
+    private static bool AllFinite(Tensor t)
+    {
+        using var finite = isfinite(t);
+        using var all = finite.all();
+        return all.item<bool>();
     }
 
     private static bool IsConvertible(ScalarType from, ScalarType to) =>

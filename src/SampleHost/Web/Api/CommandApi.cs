@@ -51,7 +51,15 @@ internal static class CommandApi
     /// </summary>
     private static string? PathProblem(StudioWeb web, CommandParameter p, string value)
     {
-        bool looksLikePath = p.Kind == ParameterKind.Path || value.Contains('/') || value.Contains('\\') || value.StartsWith("..", StringComparison.Ordinal)
+        if (p.Kind == ParameterKind.TextList)
+            return value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(item => OutsideTheRoots(web, item, p.Kind)).FirstOrDefault(why => why is not null);
+        return OutsideTheRoots(web, value, p.Kind);
+    }
+
+    private static string? OutsideTheRoots(StudioWeb web, string value, ParameterKind kind)
+    {
+        bool looksLikePath = kind == ParameterKind.Path || value.Contains('/') || value.Contains('\\') || value.StartsWith("..", StringComparison.Ordinal)
                              || value.StartsWith('~');
         if (!looksLikePath) return null;
         var full = Path.GetFullPath(value);
