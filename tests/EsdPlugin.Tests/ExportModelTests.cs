@@ -81,6 +81,28 @@ public class ExportModelTests
     }
 
     [Fact]
+    public async Task StudioExportWritesTheStoredDeltaBakedIn()
+    {
+        using var h = new Harness(AlphaFixture.Folder);
+        await h.Run(EraseConceptCommand.Create(h.Services), new()
+        {
+            ["concepts"] = "cat", ["iterations"] = "1", ["ddim-steps"] = "2", ["learning-rate"] = "1e-2", ["name"] = "cat-edit",
+        });
+        await h.Run(LoadEditedModelCommand.Create(h.Services), new() { ["delta"] = "cat-edit" });
+        Dictionary<string, byte[]> unet;
+        using (var lease = await h.Cache.AcquireAsync(LeaseMode.Shared))
+            unet = Bytes(((StudioModel)lease.Model).Engine.Unet);
+
+        // The process sees the harness's store (its data folder) and writes the delta baked into the base.
+        var target = Path.Combine(h.DataFolder, "alpha-cat");
+        var (code, stdout, stderr) = StudioProcess.RunInData(h.DataFolder, "export", "--model", AlphaFixture.Folder, "--delta", "cat-edit", "--format", "diffusers", "--out", target);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("baked in to " + target, stdout);
+        using var exported = (StudioModel)StudioModel.Load(ModelKey.For(target, CPU, ScalarType.Float32), CancellationToken.None);
+        Assert.Equal(unet, Bytes(exported.Engine.Unet));
+    }
+
+    [Fact]
     public async Task AFreshProcessDrawsTheEditedModelsImagesFromTheExport()
     {
         using var h = new Harness(RepoPaths.BundledModel);

@@ -13,6 +13,7 @@ public static class StudioCommandLine
             PluginsVerb.Create(host),
             MenuVerb.Create(host),
             RunVerb.Create(host),
+            RunVerb.Export(host),
             ModelInspectVerb.Create(),
             ModelProbeVerb.Create(),
             TokenizeVerb.Create(),

@@ -13,11 +13,20 @@ namespace SampleHost.Cli.Verbs;
 /// </summary>
 internal static class RunVerb
 {
-    public static Verb Create(StudioHost host, TextWriter? stdout = null, TextWriter? stderr = null) => new()
+    public static Verb Create(StudioHost host, TextWriter? stdout = null, TextWriter? stderr = null) => Create(host, null, stdout, stderr);
+
+    /// <summary>
+    /// <c>studio export</c>: the plugin command that writes an edited model (esd.export-model), as a verb of its own;
+    /// its parameters as for <c>studio run esd.export-model</c>.
+    /// </summary>
+    public static Verb Export(StudioHost host) => Create(host, ("export", "esd.export-model",
+        "Write the model with an ESD edit baked in (the plugin's esd.export-model): --delta <name> --format single-file|diffusers --out <path> [--overwrite]."), null, null);
+
+    private static Verb Create(StudioHost host, (string Name, string CommandId, string Description)? fixedCommand, TextWriter? stdout, TextWriter? stderr) => new()
     {
-        Name = "run",
-        Description = "Run a plugin command by id (see 'studio menu'); its parameters are given as --<name> <value>.",
-        Arguments = [new ArgumentSpec("command-id", "the command to run, e.g. esd.about")],
+        Name = fixedCommand?.Name ?? "run",
+        Description = fixedCommand?.Description ?? "Run a plugin command by id (see 'studio menu'); its parameters are given as --<name> <value>.",
+        Arguments = fixedCommand is null ? [new ArgumentSpec("command-id", "the command to run, e.g. esd.about")] : [],
         Options =
         [
             new OptionSpec("preview", "save the latest preview image the command reports to this PNG file"),
@@ -28,13 +37,12 @@ internal static class RunVerb
             new OptionSpec("dtype", "float32, float16 or bfloat16", "float32"),
         ],
         AllowExtraOptions = true,
-        Handler = (args, cancel) => RunAsync(host, args, stdout ?? Console.Out, stderr ?? Console.Error, cancel),
+        Handler = (args, cancel) => RunAsync(host, fixedCommand?.CommandId ?? args.Arg("command-id"), args, stdout ?? Console.Out, stderr ?? Console.Error, cancel),
     };
 
-    private static async Task<int> RunAsync(StudioHost host, ParsedArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
+    private static async Task<int> RunAsync(StudioHost host, string id, ParsedArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancel)
     {
         var plugins = host.Plugins;
-        var id = args.Arg("command-id");
         var command = host.Commands.Find(id);
         if (command is null)
         {
