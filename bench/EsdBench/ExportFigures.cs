@@ -76,6 +76,22 @@ internal static class ExportFigures
             var loaded = lora.Differences(model, files);
             model.Patches.Apply([new PatchPart(loaded, 1, PatchForm.Difference)], lora.Stamp);
             foreach (var t in loaded.Values) t.Dispose();
+            if (label == "exact")
+            {
+                // base + (edited − base) in float32 against the edited weights themselves.
+                long same = 0, all = 0;
+                double worst = 0;
+                var live = model.Unet.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                foreach (var (name, value) in delta.Tensors)
+                {
+                    using var eq = live[name].eq(value);
+                    same += eq.sum().item<long>();
+                    all += value.numel();
+                    using var diff = (live[name] - value).abs().max();
+                    worst = Math.Max(worst, diff.item<float>());
+                }
+                Console.WriteLine($"exact LoRA loaded back: {same:N0} of {all:N0} edited elements bit-identical ({100.0 * same / all:0.00}%), largest difference {worst:E2}");
+            }
             var rate = Rate(label);
             Console.WriteLine($"LoRA {label,-8}: {new FileInfo(path).Length / 1024.0,8:0.#} KB, {concept} {rate:P1}{(errors.Length > 0 ? "; " + errors : "")}");
             model.Patches.Restore();

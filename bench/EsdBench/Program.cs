@@ -8,13 +8,15 @@ using SampleHost.Plugins;
 //   dotnet run -c Release --project bench/EsdBench -- erase-time [--model models/tiny-shapes] [--concepts star]
 //   dotnet run -c Release --project bench/EsdBench -- pairing [--model alpha] [--pairing paper|matched] [--ddim-steps 50] [--iterations 200]
 //   dotnet run -c Release --project bench/EsdBench -- guard [--model alpha] [--deltas 200] [--runs 50]
+//   dotnet run -c Release --project bench/EsdBench -- compose --parts A,B [--joint J] [--erased star,striped] [--model models/tiny-shapes]
 //   dotnet run -c Release --project bench/EsdBench -- exports --delta FILE [--model models/tiny-shapes] [--concept star] [--ranks 4,8,16,32] [--out DIR]
-if (args.Length == 0 || args[0] is not ("memory" or "erase-time" or "pairing" or "guard" or "exports"))
+if (args.Length == 0 || args[0] is not ("memory" or "erase-time" or "pairing" or "guard" or "exports" or "compose"))
 {
     Console.Error.WriteLine("usage: memory [--config PATH] [--method esd-x] [--iterations 3] [--latent 8] [--ddim-steps 2]\n" +
                             "       erase-time [--model DIR] [--concepts a,b]\n" +
                             "       pairing [--model DIR] [--pairing paper|matched] [--ddim-steps 50] [--iterations 200]\n" +
                             "       guard [--model DIR] [--deltas 200] [--runs 50]\n" +
+                            "       compose --parts A,B [--joint J] [--erased star,striped] [--model DIR]\n" +
                             "       exports --delta FILE [--model DIR] [--concept star] [--attribute shape] [--strengths 0,0.25,0.5,0.75,1] [--ranks 4,8,16,32] [--out DIR]");
     return 2;
 }
@@ -24,6 +26,7 @@ if (args[0] == "erase-time") return EraseTime.Run(options);
 if (args[0] == "pairing") return Pairing.Run(options);
 if (args[0] == "guard") return GuardTime.Run(options);
 if (args[0] == "exports") return ExportFigures.Run(options);
+if (args[0] == "compose") return CompositionFigures.Run(options);
 string config = options.GetValueOrDefault("config") ?? Sd15Config();
 var method = EsdMethods.Parse(options.GetValueOrDefault("method") ?? "esd-x");
 int iterations = int.Parse(options.GetValueOrDefault("iterations") ?? "3");

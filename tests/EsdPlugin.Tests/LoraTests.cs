@@ -108,6 +108,46 @@ public class LoraTests
     }
 
     [Fact]
+    public async Task AnSdxlLoraUsesTheSgmNamesAndLoadsBack()
+    {
+        using var h = new Harness(SdxlAlphaFixture.Folder);
+        var edited = await Edited(h, "esd-x");
+        var file = Assert.Single((await h.Run(ExportLoraCommand.Create(h.Services), new() { ["delta"] = "e", ["form"] = "exact" })).Files);
+        var header = Header(file);
+        Assert.All(header.Keys, k => Assert.StartsWith("lora_unet_", k));
+        Assert.DoesNotContain(header.Keys, k => k.StartsWith("lora_unet_down_blocks", StringComparison.Ordinal) || k.StartsWith("lora_unet_up_blocks", StringComparison.Ordinal));
+        Assert.Contains(header.Keys, k => k.StartsWith("lora_unet_input_blocks_", StringComparison.Ordinal) && k.Contains("_attn2_to_k."));
+        Assert.Equal("sdxl_base_v1-0", h2.ReadHeader(file).Metadata["ss_base_model_version"]);
+        await h.Run(LoadEditedModelCommand.Create(h.Services), new() { ["delta"] = file });
+        foreach (var (name, value) in await Unet(h))
+            Assert.True(allclose(value, edited[name], rtol: 1e-6, atol: 1e-7), $"{name} is not the edited weight");
+    }
+
+    [Fact]
+    public async Task ExportsOfADeltaForAnotherBaseAreRefused()
+    {
+        string delta;
+        using (var alpha = new Harness())
+        {
+            await Edited(alpha, "esd-x");
+            delta = Path.Combine(Path.GetTempPath(), $"alpha-delta-{Guid.NewGuid():N}.safetensors");
+            File.Copy(alpha.Services.Store.Resolve("e").Path, delta);
+        }
+        try
+        {
+            using var bundled = new Harness(RepoPaths.BundledModel);
+            var e = await Assert.ThrowsAsync<InvalidDataException>(() => bundled.Run(ExportLoraCommand.Create(bundled.Services), new() { ["delta"] = delta }));
+            Assert.Contains("was not made for the live model's base", e.Message);
+            e = await Assert.ThrowsAsync<InvalidDataException>(() => bundled.Run(ExportModelCommand.Create(bundled.Services), new() { ["delta"] = delta }));
+            Assert.Contains("was not made for the live model's base", e.Message);
+        }
+        finally
+        {
+            File.Delete(delta);
+        }
+    }
+
+    [Fact]
     public async Task ALoraThatDoesNotFitIsRefusedNamingWhatAndNothingChanges()
     {
         using var h = new Harness();
