@@ -102,16 +102,17 @@ public class ExportModelTests
         Assert.Equal(unet, Bytes(exported.Engine.Unet));
     }
 
-    [Fact]
-    public async Task AFreshProcessDrawsTheEditedModelsImagesFromTheExport()
+    [Theory]
+    [MemberData(nameof(Models))]
+    public async Task AFreshProcessDrawsTheEditedModelsImagesFromTheExport(string which, string format)
     {
-        using var h = new Harness(RepoPaths.BundledModel);
+        using var h = new Harness(Folder(which));
         await h.Run(EraseConceptCommand.Create(h.Services), new()
         {
-            ["concepts"] = "star", ["iterations"] = "2", ["ddim-steps"] = "3", ["learning-rate"] = "1e-3", ["name"] = "star-edit",
+            ["concepts"] = "star", ["iterations"] = "2", ["ddim-steps"] = "3", ["learning-rate"] = "1e-2", ["name"] = "star-edit",
         });
-        var exported = Path.Combine(h.DataFolder, "tiny-shapes-star.safetensors");
-        await h.Run(ExportModelCommand.Create(h.Services), new() { ["delta"] = "star-edit", ["out"] = exported });
+        var exported = Path.Combine(h.DataFolder, "export" + (format == "single-file" ? ".safetensors" : ""));
+        await h.Run(ExportModelCommand.Create(h.Services), new() { ["delta"] = "star-edit", ["format"] = format, ["out"] = exported });
         await h.Run(LoadEditedModelCommand.Create(h.Services), new() { ["delta"] = "star-edit" });
 
         var inProcess = Path.Combine(h.DataFolder, "in-process");
@@ -125,10 +126,12 @@ public class ExportModelTests
             DiffusionEngine.Images.PngImageFile.Save(image, Path.Combine(inProcess, "a.png"), parameters);
         }
         var outDir = Path.Combine(h.DataFolder, "fresh");
-        var (code, stdout, stderr) = StudioProcess.Run("generate", "--model", exported, "--config", RepoPaths.BundledModel, "--prompt", "a star", "--steps", "4", "--seed", "11", "--out", outDir);
+        string[] config = format == "single-file" ? ["--config", Folder(which)] : [];
+        var (code, stdout, stderr) = StudioProcess.Run(["generate", "--model", exported, .. config, "--prompt", "a star", "--steps", "4", "--seed", "11", "--out", outDir]);
         Assert.True(code == 0, stderr + stdout);
         using var expected = Image.Load<Rgb24>(Path.Combine(inProcess, "a.png"));
         using var actual = Image.Load<Rgb24>(Assert.Single(Directory.GetFiles(outDir, "*.png")));
+        Assert.Equal((expected.Width, expected.Height), (actual.Width, actual.Height));
         int worst = 0;
         for (int y = 0; y < expected.Height; y++)
             for (int x = 0; x < expected.Width; x++)
