@@ -328,6 +328,8 @@ async function refreshProjects() {
         el('button', { type: 'button', class: 'secondary', text: 'Close project', onclick: () => api('/api/projects/close', {}).then(r => { if (r.id) updateJob(r); refreshAll(); }) }))
     : el('div', { class: 'muted', text: 'No project is open (Project ▸ New project…).' }));
   const status = active?.status;
+  // Busy (a command holds the model) or not loaded yet: ask again shortly.
+  if (status && !status.known) setTimeout(refreshAll, 1000);
   $('#project-status').replaceChildren(!status ? '' : !status.known ? el('div', { class: 'muted', text: status.message })
     : status.satisfied ? el('div', { class: 'ok', id: 'project-satisfied', text: status.message || 'the live model satisfies the blocklist' })
     : el('div', { class: 'refusal', id: 'project-unsatisfied' }, el('div', { class: 'message', text: status.message }), status.remedy ? remedyButton(status.remedy) : null));
@@ -338,11 +340,15 @@ async function refreshProjects() {
 }
 
 // ---- refresh and events ----
-let refreshing = null;
+// One refresh at a time; a change announced during one is read by another right after it (never dropped).
+let refreshing = null, again = false;
 function refreshAll() {
-  if (refreshing) return refreshing;
+  if (refreshing) { again = true; return refreshing; }
   refreshing = Promise.all([refreshModels(), refreshEdits(), refreshProjects(), refreshGallery()])
-    .catch(e => console.error(e)).finally(() => { refreshing = null; });
+    .catch(e => console.error(e)).finally(() => {
+      refreshing = null;
+      if (again) { again = false; refreshAll(); }
+    });
   return refreshing;
 }
 
