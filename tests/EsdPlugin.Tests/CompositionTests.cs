@@ -17,23 +17,17 @@ public class CompositionTests
             ["concepts"] = concept, ["iterations"] = "1", ["ddim-steps"] = "2", ["learning-rate"] = "1e-2", ["name"] = name,
         })).Files);
 
-    private static async Task<Dictionary<string, Tensor>> Unet(Harness h)
-    {
-        using var lease = await h.Cache.AcquireAsync(LeaseMode.Shared);
-        return lease.Model.Unet.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
-    }
-
     [Fact]
     public async Task AStrengthScalesTheEditAndZeroIsTheBaseBitForBit()
     {
         using var h = new Harness();
         var original = await h.UnetBytes();
-        var w0 = await Unet(h);
+        var w0 = await h.UnetTensors();
         await Erase(h, "cat", "cat-edit");
         var load = LoadEditedModelCommand.Create(h.Services);
 
         await h.Run(load, new() { ["delta"] = "cat-edit" });
-        var full = await Unet(h);
+        var full = await h.UnetTensors();
         var fullBytes = await h.UnetBytes();
         var changed = full.Keys.Where(n => !original[n].AsSpan().SequenceEqual(fullBytes[n])).ToList();
         Assert.NotEmpty(changed);
@@ -43,7 +37,7 @@ public class CompositionTests
         Assert.Contains("at 0", zero.Message);
 
         await h.Run(load, new() { ["delta"] = "cat-edit", ["strength"] = "0.5" });
-        var half = await Unet(h);
+        var half = await h.UnetTensors();
         foreach (var name in changed)
         {
             using var expected = w0[name] + 0.5 * (full[name] - w0[name]);
@@ -69,13 +63,13 @@ public class CompositionTests
         using var h = Harness.WithSafeIterations(1);
         var guard = new BlocklistGuard(h.Services);
         h.Projects.RegisterGenerationGuard(guard);
-        var w0 = await Unet(h);
+        var w0 = await h.UnetTensors();
         await Erase(h, "cat", "cat-only");
         await h.Run(LoadEditedModelCommand.Create(h.Services), new() { ["delta"] = "cat-only" });
-        var cat = await Unet(h);
+        var cat = await h.UnetTensors();
         await Erase(h, "van gogh", "gogh-only");
         await h.Run(LoadEditedModelCommand.Create(h.Services), new() { ["delta"] = "gogh-only" });
-        var gogh = await Unet(h);
+        var gogh = await h.UnetTensors();
         await h.Run(RestoreOriginalCommand.Create(h.Services), []);
 
         var folder = Path.Combine(h.DataFolder, "both");
@@ -90,7 +84,7 @@ public class CompositionTests
         var allowed = await h.Projects.CheckGenerationAsync(request, default);
         Assert.True(allowed.Allowed, allowed.Message);
         Assert.Contains("'cat-only' + 'gogh-only'", allowed.Message);
-        var both = await Unet(h);
+        var both = await h.UnetTensors();
         foreach (var (name, value) in both)
         {
             using var expected = w0[name] + (cat[name] - w0[name]) + (gogh[name] - w0[name]);

@@ -53,6 +53,13 @@ internal sealed class Harness : IDisposable
         return command.Handler(invocation);
     }
 
+    /// <summary>A copy of every U-Net parameter as it is now, by name.</summary>
+    public async Task<Dictionary<string, Tensor>> UnetTensors()
+    {
+        using var lease = await Cache.AcquireAsync(LeaseMode.Shared);
+        return lease.Model.Unet.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+    }
+
     /// <summary>Bytes of every U-Net parameter, by name (for bit-exact comparisons).</summary>
     public async Task<Dictionary<string, byte[]>> UnetBytes()
     {

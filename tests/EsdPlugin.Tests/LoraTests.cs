@@ -17,15 +17,9 @@ public class LoraTests
             ["concepts"] = "cat", ["iterations"] = "1", ["ddim-steps"] = "2", ["learning-rate"] = "1e-2", ["name"] = "e", ["method"] = method,
         });
         await h.Run(LoadEditedModelCommand.Create(h.Services), new() { ["delta"] = "e" });
-        var edited = await Unet(h);
+        var edited = await h.UnetTensors();
         await h.Run(RestoreOriginalCommand.Create(h.Services), []);
         return edited;
-    }
-
-    private static async Task<Dictionary<string, Tensor>> Unet(Harness h)
-    {
-        using var lease = await h.Cache.AcquireAsync(LeaseMode.Shared);
-        return lease.Model.Unet.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
     }
 
     private static Dictionary<string, long[]> Header(string path) =>
@@ -37,7 +31,7 @@ public class LoraTests
     public async Task AnExactLoraLoadsBackAsTheEditedWeightsUnderTheNamesHostsRead()
     {
         using var h = new Harness();
-        var original = await Unet(h);
+        var original = await h.UnetTensors();
         var edited = await Edited(h, "esd-x");
         var export = await h.Run(ExportLoraCommand.Create(h.Services), new() { ["delta"] = "e", ["form"] = "exact" });
         var file = Assert.Single(export.Files);
@@ -55,7 +49,7 @@ public class LoraTests
 
         var loaded = await h.Run(LoadEditedModelCommand.Create(h.Services), new() { ["delta"] = file });
         Assert.Contains("stamp lora:", loaded.Message);
-        var after = await Unet(h);
+        var after = await h.UnetTensors();
         long elements = 0, identical = 0;
         foreach (var (name, value) in after)
         {
@@ -72,7 +66,7 @@ public class LoraTests
     public async Task ACompactLoraIsTheDifferencesRankRPartWithItsErrorReported()
     {
         using var h = new Harness();
-        var original = await Unet(h);
+        var original = await h.UnetTensors();
         var edited = await Edited(h, "esd-u");
         var export = await h.Run(ExportLoraCommand.Create(h.Services), new() { ["delta"] = "e", ["rank"] = "2", ["conv-rank"] = "3" });
         var file = Assert.Single(export.Files);
@@ -92,7 +86,7 @@ public class LoraTests
 
         // Loaded: the base plus up·down for each layer; at full rank that is the edit again.
         await h.Run(LoadEditedModelCommand.Create(h.Services), new() { ["delta"] = file });
-        var low = await Unet(h);
+        var low = await h.UnetTensors();
         using (var contents = h2.Read(file))
         {
             var name = "down_blocks.0.attentions.0.transformer_blocks.0.ff.net.2.weight";
@@ -103,7 +97,7 @@ public class LoraTests
         var full = await h.Run(ExportLoraCommand.Create(h.Services), new() { ["delta"] = "e", ["rank"] = "4096", ["out"] = Path.Combine(h.DataFolder, "full.safetensors") });
         Assert.Contains("relative error mean 0, worst 0", full.Message.Replace("0.0000", "0"));
         await h.Run(LoadEditedModelCommand.Create(h.Services), new() { ["delta"] = Path.Combine(h.DataFolder, "full.safetensors") });
-        foreach (var (name, value) in await Unet(h))
+        foreach (var (name, value) in await h.UnetTensors())
             Assert.True(allclose(value, edited[name], rtol: 1e-4, atol: 1e-5), $"{name}: a full-rank LoRA is not the edit");
     }
 
@@ -119,7 +113,7 @@ public class LoraTests
         Assert.Contains(header.Keys, k => k.StartsWith("lora_unet_input_blocks_", StringComparison.Ordinal) && k.Contains("_attn2_to_k."));
         Assert.Equal("sdxl_base_v1-0", h2.ReadHeader(file).Metadata["ss_base_model_version"]);
         await h.Run(LoadEditedModelCommand.Create(h.Services), new() { ["delta"] = file });
-        foreach (var (name, value) in await Unet(h))
+        foreach (var (name, value) in await h.UnetTensors())
             Assert.True(allclose(value, edited[name], rtol: 1e-6, atol: 1e-7), $"{name} is not the edited weight");
     }
 
@@ -160,7 +154,7 @@ public class LoraTests
             return path;
         }
         var load = LoadEditedModelCommand.Create(h.Services);
-        var shape = (await Unet(h))["down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight"].shape;
+        var shape = (await h.UnetTensors())["down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight"].shape;
 
         var e = await Assert.ThrowsAsync<InvalidDataException>(() => h.Run(load, new() { ["delta"] = Write("missing", new() { ["lora_unet_input_blocks_99_1_proj.diff"] = zeros(4) }) }));
         Assert.Contains("'lora_unet_input_blocks_99_1_proj' names no layer of this model's U-Net", e.Message);

@@ -34,7 +34,8 @@ public static class ModelExport
         var full = Path.GetFullPath(path);
         if (!overwrite && (File.Exists(full) || Directory.Exists(full)))
             throw new IOException($"{full} exists; pass --overwrite to replace it");
-        var unknown = unet.Keys.Where(k => model.Unet.get_parameter(k) is null && !model.Unet.state_dict().ContainsKey(k)).ToList();
+        var names = model.Unet.state_dict().Keys.ToHashSet(StringComparer.Ordinal);
+        var unknown = unet.Keys.Where(k => !names.Contains(k)).ToList();
         if (unknown.Count > 0) throw new ArgumentException($"not tensors of the model's U-Net: {string.Join(", ", unknown.Take(5))}", nameof(unet));
         if (layout == ExportLayout.SingleFile) WriteSingleFile(model, full, unet, metadata, overwrite);
         else WriteFolder(model, full, unet, metadata, overwrite);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using EsdPlugin.Deltas;
 using Host.Abstractions;
 using Newtonsoft.Json;
@@ -89,7 +88,7 @@ internal static class ExportModelCommand
         ["esd_methods"] = JsonConvert.SerializeObject(composition.Parts.Select(p => p.Delta!.Method ?? "unknown")),
         ["esd_deltas"] = JsonConvert.SerializeObject(composition.Parts.Select(p => new
         {
-            name = p.Name, stamp = p.Stamp, sha256 = Sha256(p.Path), strength = p.Strength, method = p.Delta!.Method,
+            name = p.Name, stamp = p.Stamp, sha256 = FileHash.Sha256(p.Path), strength = p.Strength, method = p.Delta!.Method,
             iterations = p.Delta.Metadata.GetValueOrDefault("iterations"), base_fingerprint = p.Delta.BaseFingerprint,
         })),
         ["esd_base_model"] = Path.GetFileName(model.Folder.TrimEnd(Path.DirectorySeparatorChar)),
@@ -98,10 +97,4 @@ internal static class ExportModelCommand
         ["esd_plugin_version"] = PluginInfo.Version,
         ["created"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
     };
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
 }

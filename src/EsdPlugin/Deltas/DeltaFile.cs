@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using EsdPlugin.Training;
@@ -69,9 +68,5 @@ internal static class DeltaFile
     }
 
     /// <summary>The stamp a loaded delta leaves on the model: "esd:" and the first 16 hex digits of the file's SHA-256.</summary>
-    public static string Stamp(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return "esd:" + Convert.ToHexStringLower(SHA256.HashData(stream))[..16];
-    }
+    public static string Stamp(string path) => "esd:" + FileHash.Sha256(path)[..16];
 }

@@ -21,7 +21,7 @@ internal static class LoraExport
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (parameter, d) in differences.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             tensors[names.Of(parameter) + (IsBias(parameter) ? ".diff_b" : ".diff")] = d.contiguous();
-        AddZeroWeightsBesideLoneBiases(tensors, differences, names);
+        RequireEachBiasWithItsWeight(tensors);
         return tensors;
     }
 
@@ -45,7 +45,7 @@ internal static class LoraExport
             tensors[name + ".alpha"] = tensor((float)r);
             errors.Add(new LoraLayerError(name, r, error));
         }
-        AddZeroWeightsBesideLoneBiases(tensors, differences, names);
+        RequireEachBiasWithItsWeight(tensors);
         return (tensors, errors);
     }
 
@@ -71,16 +71,17 @@ internal static class LoraExport
                 up.reshape(upShape).to(ScalarType.Float32).contiguous().MoveToOuterDisposeScope(), r, error);
     }
 
-    /// <summary>A1111 reads a layer only when it has a <c>diff</c> or a LoRA pair: a lone <c>diff_b</c> gets a zero <c>diff</c>.</summary>
-    private static void AddZeroWeightsBesideLoneBiases(Dictionary<string, Tensor> tensors, IReadOnlyDictionary<string, Tensor> differences, LoraNames names)
+    /// <summary>
+    /// A1111 reads a layer only when it has a <c>diff</c> or a LoRA pair, so a <c>diff_b</c> needs its weight beside it.
+    /// ESD trains a layer's weight and bias together; an edit of a bias alone is refused rather than written unreadable.
+    /// </summary>
+    private static void RequireEachBiasWithItsWeight(Dictionary<string, Tensor> tensors)
     {
-        foreach (var bias in tensors.Keys.Where(k => k.EndsWith(".diff_b", StringComparison.Ordinal)).ToList())
+        foreach (var bias in tensors.Keys.Where(k => k.EndsWith(".diff_b", StringComparison.Ordinal)))
         {
             var layer = bias[..^".diff_b".Length];
-            if (tensors.ContainsKey(layer + ".diff") || tensors.ContainsKey(layer + ".lora_up.weight")) continue;
-            var weight = differences.Keys.FirstOrDefault(p => !IsBias(p) && names.Of(p) == layer);
-            if (weight is not null) continue; // written under its own name already
-            throw new InvalidOperationException($"{layer}: the edit changes its bias but not its weight; the weight's shape is needed for the zero 'diff' hosts require");
+            if (!tensors.ContainsKey(layer + ".diff") && !tensors.ContainsKey(layer + ".lora_up.weight"))
+                throw new InvalidOperationException($"{layer}: the edit changes its bias but not its weight, which hosts need beside it");
         }
     }
 

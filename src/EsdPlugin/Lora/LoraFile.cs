@@ -38,7 +38,7 @@ internal sealed class LoraFile
     public static LoraFile Open(ITensorFiles files, string path)
     {
         var header = files.ReadHeader(path);
-        return new LoraFile(System.IO.Path.GetFullPath(path), "lora:" + Deltas.DeltaFile.Stamp(path)["esd:".Length..], header.Metadata);
+        return new LoraFile(System.IO.Path.GetFullPath(path), "lora:" + FileHash.Sha256(path)[..16], header.Metadata);
     }
 
     /// <summary>

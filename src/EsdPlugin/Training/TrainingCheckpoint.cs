@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Host.Abstractions;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -34,7 +33,7 @@ internal sealed class TrainingCheckpoint(string folder, ITensorFiles files)
         files.Write(StudentPath, masters.Masters.ToDictionary(t => t.Name, t => (Tensor)t.Parameter), new Dictionary<string, string>
         {
             ["iteration"] = iteration.ToString(CultureInfo.InvariantCulture), ["run"] = runKey,
-            ["optimizer"] = Path.GetFileName(optimizerPath), ["optimizer_sha256"] = Sha256(optimizerPath),
+            ["optimizer"] = Path.GetFileName(optimizerPath), ["optimizer_sha256"] = FileHash.Sha256(optimizerPath),
             ["loss_scale"] = scale.ToString("R", CultureInfo.InvariantCulture), ["good_steps"] = goodSteps.ToString(CultureInfo.InvariantCulture),
         });
         foreach (var old in Directory.EnumerateFiles(folder, "optimizer-*.bin").Where(f => f != optimizerPath)) File.Delete(old);
@@ -54,7 +53,7 @@ internal sealed class TrainingCheckpoint(string folder, ITensorFiles files)
         if (!int.TryParse(Field("iteration"), NumberStyles.None, CultureInfo.InvariantCulture, out var iteration) || iteration < 1 || iteration >= iterations)
             throw Refused($"its iteration '{m["iteration"]}' does not fit a run of {iterations} iterations");
         var optimizerPath = Path.Combine(folder, Field("optimizer"));
-        if (Path.GetDirectoryName(optimizerPath) != folder || !File.Exists(optimizerPath) || Sha256(optimizerPath) != Field("optimizer_sha256"))
+        if (Path.GetDirectoryName(optimizerPath) != folder || !File.Exists(optimizerPath) || FileHash.Sha256(optimizerPath) != Field("optimizer_sha256"))
             throw Refused($"its optimizer state {m["optimizer"]} is missing or is not the one saved with it");
         var trained = masters.Masters;
         foreach (var (name, p) in trained)
@@ -76,10 +75,4 @@ internal sealed class TrainingCheckpoint(string folder, ITensorFiles files)
 
     private InvalidDataException Refused(string why) =>
         new($"{StudentPath}: cannot resume from this checkpoint: {why}; delete {folder} to train from the start");
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
 }
