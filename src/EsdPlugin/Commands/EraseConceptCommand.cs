@@ -35,6 +35,10 @@ internal static class EraseConceptCommand
             new CommandParameter { Name = "batch-size", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 256, Description = "x_t samples per iteration (the paper: 1)" },
             new CommandParameter { Name = "preserve", Kind = ParameterKind.TextList, Description = "concepts to keep as they were, comma-separated; a retain term added to ESD (default: the model's; none: plain ESD)" },
             new CommandParameter { Name = "preserve-weight", Kind = ParameterKind.Number, Minimum = 0, Maximum = 1000, Description = "weight of the retain term (default: the model's, else 1)" },
+            new CommandParameter { Name = "pool-size", Kind = ParameterKind.Integer, Minimum = 0, Maximum = 4096, Description = "trajectories kept per prompt for x_t the frozen model gives (--xt-from frozen, the retain term); 0: sample every x_t afresh (default: the model's, else 32)" },
+            new CommandParameter { Name = "retain-pool-size", Kind = ParameterKind.Integer, Minimum = 0, Maximum = 4096, Description = "trajectories kept per prompt for the retain term's x_t (0: sample it afresh; default: the model's, else 8)" },
+            new CommandParameter { Name = "pool-refresh", Kind = ParameterKind.Integer, Minimum = 0, Maximum = 1_000_000, Description = "iterations between re-samplings of the frozen pool (0: never)" },
+            new CommandParameter { Name = "xt-refresh", Kind = ParameterKind.Integer, Minimum = 0, Maximum = 1_000_000, Description = "with --xt-from trained: 0 samples each x_t with the current weights (exact, the paper); M > 0 draws x_t from a pool of the trained model's trajectories re-sampled every M iterations (an approximation, much faster)" },
             new CommandParameter { Name = "seed", Kind = ParameterKind.Integer, Default = 0L, Description = "random seed" },
             new CommandParameter { Name = "name", Kind = ParameterKind.Text, Description = "delta name in the store (default: concepts and method)" },
             new CommandParameter { Name = "load", Kind = ParameterKind.Flag, Default = false, Description = "load the delta into the live model when done" },
@@ -122,6 +126,10 @@ internal static class EraseConceptCommand
             Preserve = inv.Arguments.GetValueOrDefault("preserve") is IReadOnlyList<string> keep
                 ? (keep is ["none"] ? [] : keep.Select(ConceptNames.Normalize).Distinct().ToList()) : d.Preserve,
             PreserveWeight = inv.Arguments.GetValueOrDefault("preserve-weight") is double w ? w : d.PreserveWeight,
+            PoolSize = inv.Arguments.GetValueOrDefault("pool-size") is long ps ? (int)ps : d.PoolSize,
+            RetainPoolSize = inv.Arguments.GetValueOrDefault("retain-pool-size") is long rps ? (int)rps : d.RetainPoolSize,
+            PoolRefresh = inv.Arguments.GetValueOrDefault("pool-refresh") is long pr ? (int)pr : d.PoolRefresh,
+            XtRefresh = inv.Arguments.GetValueOrDefault("xt-refresh") is long xr ? (int)xr : d.XtRefresh,
         };
     }
 

@@ -120,6 +120,10 @@ internal static class EsdDefaults
                 PromptTemplates = o["prompt_templates"] is { } templates ? ReadTemplates(path, prefix, templates) : current.PromptTemplates,
                 Preserve = o["preserve"] is { } preserve ? ReadStrings(path, prefix + "preserve", preserve) : current.Preserve,
                 PreserveWeight = Get("preserve_weight", current.PreserveWeight),
+                PoolSize = Get("pool_size", current.PoolSize),
+                RetainPoolSize = Get("retain_pool_size", current.RetainPoolSize),
+                PoolRefresh = Get("pool_refresh", current.PoolRefresh),
+                XtRefresh = Get("xt_refresh", current.XtRefresh),
             };
         }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: field '{prefix}method': {e.Message}"); }

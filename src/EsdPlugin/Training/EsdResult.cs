@@ -13,6 +13,10 @@ internal sealed class EsdResult(Dictionary<string, Tensor> trained, string baseF
     public int SkippedSteps { get; init; }
     /// <summary>The iteration a resumed run continued from (null: it ran from the start).</summary>
     public int? ResumedFrom { get; init; }
+    /// <summary>Bytes the trajectory pools held (their tensors), and the bound stated before the run (prompts x trajectories x steps x latent).</summary>
+    public (long Held, long Bound) PoolBytes { get; init; }
+    /// <summary>Of the training time, what filling the trajectory pools took.</summary>
+    public TimeSpan PoolFilling { get; init; }
 
     public void Dispose()
     {

@@ -57,6 +57,38 @@ internal sealed record EsdSettings
 
     public double PreserveWeight { get; init; } = 1.0;
 
+    /// <summary>
+    /// Trajectories kept per prompt by the trajectory pool (<see cref="TrajectoryPool"/>): whatever x_t the frozen model
+    /// gives (x_t under <see cref="XtSource.Frozen"/>, the retain term's always) is drawn from it instead of sampled per
+    /// iteration. 0: no pool, every x_t sampled from fresh noise (the path before the pool).
+    /// </summary>
+    public int PoolSize { get; init; } = 32;
+
+    /// <summary>
+    /// Trajectories kept per prompt for the retain term (<see cref="Preserve"/>; always the frozen model's). Its many
+    /// prompts are each drawn rarely, so fewer trajectories each serve them; 0: sample its x_t per iteration.
+    /// </summary>
+    public int RetainPoolSize { get; init; } = 8;
+
+    /// <summary>Iterations between re-samplings of a frozen pool with fresh noise (0: never; the frozen model's trajectories do not change).</summary>
+    public int PoolRefresh { get; init; }
+
+    /// <summary>
+    /// Under <see cref="XtSource.Trained"/>: 0 (the default) samples every x_t with the current weights, exactly as the
+    /// paper does; M &gt; 0 keeps a pool of the trained model's trajectories re-sampled every M iterations, an
+    /// approximation (x_t from weights up to M iterations old) that is much faster. Needs <see cref="PoolSize"/> &gt; 0.
+    /// </summary>
+    public int XtRefresh { get; init; }
+
+    /// <summary>
+    /// Runs an iteration's U-Net calls on one thread when they are small (<see cref="IntraOpThreads"/>). Not a
+    /// hyper-parameter (the results are the same up to rounding), so not in the metadata; off only to time the path before it.
+    /// </summary>
+    public bool OneThreadForSmallCalls { get; init; } = true;
+
+    /// <summary>The most memory the pools may take, in MiB; a run whose pools would take more is refused before it starts.</summary>
+    public int PoolMemoryMiB { get; init; } = 2048;
+
     /// <summary>Hyper-parameters as strings, for a delta file's metadata.</summary>
     public Dictionary<string, string> ToMetadata()
     {
@@ -78,6 +110,10 @@ internal sealed record EsdSettings
         };
         // Only when set, so that plain runs keep their run keys (and checkpoints) from before the option existed.
         if (EraseFrom is not null) m["erase_from"] = EraseFrom;
+        m["pool_size"] = PoolSize.ToString(CultureInfo.InvariantCulture);
+        if (Preserve.Count > 0) m["retain_pool_size"] = RetainPoolSize.ToString(CultureInfo.InvariantCulture);
+        if (PoolRefresh != 0) m["pool_refresh"] = PoolRefresh.ToString(CultureInfo.InvariantCulture);
+        if (XtRefresh != 0) m["xt_refresh"] = XtRefresh.ToString(CultureInfo.InvariantCulture);
         return m;
     }
 

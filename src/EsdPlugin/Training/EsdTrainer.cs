@@ -15,6 +15,8 @@ namespace EsdPlugin.Training;
 /// ep = eps(x_t, c, t); train eps_theta(x_t, c, t) towards e0 - eta (ep - e0) with MSE and Adam. With concepts to
 /// keep (<see cref="EsdSettings.Preserve"/>), one of them is also drawn and its prediction held to the frozen one's.
 /// Whatever happens, the live parameters end as they began: the trained values come back as a result.
+/// x_t that the frozen model gives (and, under --xt-refresh, the trained model's) is drawn from trajectory pools
+/// (<see cref="TrajectoryPool"/>) instead of sampled per iteration.
 /// </summary>
 internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
 {
@@ -63,20 +65,30 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             var timesteps = model.Schedule.DdimTimesteps(s.DdimSteps);
             long[] latentShape = [s.BatchSize, .. model.LatentShape];
             float loss = float.NaN;
+            (long, long) poolBytes = (0, 0);
+            var poolFilling = TimeSpan.Zero;
             var clock = Stopwatch.StartNew();
             try
             {
+                prompts.Pools = Pools.For(s, model, prompts, timesteps);
+                bool smallCalls = s.OneThreadForSmallCalls && IntraOpThreads.SmallCalls(unet, latentShape, callsOf: 3);
+                if (resumedFrom is not null && prompts.Pools.Trained is { } trainedPool) checkpoint!.LoadPool(trainedPool);
                 for (int i = start; i < s.Iterations; i++)
                 {
                     cancel.ThrowIfCancellationRequested();
-                    (loss, var plan) = Iteration(s, i, originals, masters, optimizer, prompts, timesteps, latentShape, cancel);
+                    prompts.Pools.Prepare(i, s, originals, prompts, cancel);
+                    float iterationLoss;
+                    XtPlan plan;
+                    using (smallCalls ? IntraOpThreads.Use(1) : null)
+                        (iterationLoss, plan) = Iteration(s, i, originals, masters, optimizer, prompts, timesteps, latentShape, cancel);
+                    loss = iterationLoss;
                     int done = i + 1;
                     // NaN is never success: a diverged run stops here, and no delta is written.
                     if (!float.IsFinite(loss))
                         throw new TrainingDivergedException($"training diverged at iteration {done} of {s.Iterations}: the loss is {loss}; " +
                             $"no delta was written (try a lower --learning-rate than {s.LearningRate:G3})");
                     if (checkpoint is not null && done % CheckpointEvery == 0 && done < s.Iterations)
-                        checkpoint.Save(done, runKey, masters, optimizer);
+                        checkpoint.Save(done, runKey, masters, optimizer, prompts.Pools.Trained);
                     var elapsed = clock.Elapsed;
                     var remaining = done > start ? elapsed * ((double)(s.Iterations - done) / (done - start)) : (TimeSpan?)null;
                     progress?.Invoke(new EsdProgress(done, s.Iterations, loss, elapsed, remaining) { Plan = plan });
@@ -84,6 +96,8 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             }
             finally
             {
+                poolBytes = (prompts.Pools.PeakHeld, prompts.Pools.Bytes);
+                poolFilling = prompts.Pools.Filling;
                 prompts.Dispose();
                 // Adam's moments and the gradients go before the result is gathered, so the two never add up.
                 optimizer.Dispose();
@@ -99,7 +113,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
                         throw new TrainingDivergedException($"training ended with non-finite values in '{name}'; no delta was written");
                     }
             checkpoint?.Delete();
-            return new EsdResult(result, baseFingerprint, loss, s.Iterations - start) { SkippedSteps = masters.SkippedSteps, ResumedFrom = resumedFrom };
+            return new EsdResult(result, baseFingerprint, loss, s.Iterations - start) { SkippedSteps = masters.SkippedSteps, ResumedFrom = resumedFrom, PoolBytes = poolBytes, PoolFilling = poolFilling };
         }
         finally
         {
@@ -127,12 +141,105 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         return result;
     }
 
-    /// <summary>The run's text encodings: the empty prompt [1, 77, D], and per concept its templates' encodings.</summary>
+    /// <summary>
+    /// The run's text encodings: the empty prompt [1, 77, D], and per concept its templates' encodings; and the
+    /// trajectory pools drawn from them.
+    /// </summary>
     private sealed record Prompts(Conditioning Uncond, List<List<Conditioning>> Erased, List<List<Conditioning>> Kept, List<Conditioning>? EraseFrom) : IDisposable
     {
+        /// <summary>The prompts x_t of the erasure is sampled under, as its pool indexes them: concept-major, template-minor.</summary>
+        public IReadOnlyList<Conditioning> ErasedXtPrompts => EraseFrom ?? Erased.SelectMany(x => x).ToList();
+
+        public IReadOnlyList<Conditioning> KeptPrompts => Kept.SelectMany(x => x).ToList();
+
+        public Pools Pools { get; set; } = Pools.None;
+
         public void Dispose()
         {
+            Pools.Dispose();
             foreach (var c in Erased.Concat(Kept).SelectMany(x => x).Concat(EraseFrom ?? [])) c.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The run's trajectory pools: the erasure's x_t (frozen, or the trained model's under --xt-refresh) and the retain
+    /// term's (always frozen); null where x_t is sampled per iteration.
+    /// </summary>
+    private sealed class Pools(TrajectoryPool? erased, bool erasedFrozen, TrajectoryPool? kept) : IDisposable
+    {
+        public static readonly Pools None = new(null, true, null);
+
+        public TrajectoryPool? Erased => erased;
+        public TrajectoryPool? Kept => kept;
+
+        /// <summary>The pool a checkpoint must carry: the trained model's, which cannot be sampled again.</summary>
+        public TrajectoryPool? Trained => erasedFrozen ? null : erased;
+
+        public static Pools For(EsdSettings s, ILoadedModel model, Prompts prompts, long[] timesteps)
+        {
+            if (s.PoolSize < 0 || s.RetainPoolSize < 0) throw new ArgumentException($"--pool-size and --retain-pool-size must be 0 or more, got {s.PoolSize} and {s.RetainPoolSize}");
+            if (s.PoolRefresh < 0 || s.XtRefresh < 0) throw new ArgumentException("--pool-refresh and --xt-refresh must be 0 or more");
+            if (s.XtRefresh > 0 && s.XtFrom == XtSource.Trained && s.PoolSize == 0)
+                throw new ArgumentException("--xt-refresh needs a pool: --pool-size must be at least 1");
+            if (s.PoolSize == 0 && s.RetainPoolSize == 0) return None;
+            // Every k's plan starts at the same sampling index; the pool keeps states up to the most steps any plan runs.
+            var plans = Enumerable.Range(0, timesteps.Length).Select(k => s.Pairing.Plan(k, timesteps, model.Schedule.TrainTimesteps, new Random(0))).ToList();
+            int first = plans[0].First, states = plans.Max(p => p.Count) + 1;
+            if (plans.Any(p => p.First != first)) throw new InvalidOperationException("the pairing's plans start at different steps; a pool cannot serve them");
+            bool frozen = s.XtFrom == XtSource.Frozen;
+            bool pooledErasure = s.PoolSize > 0 && (frozen || s.XtRefresh > 0);
+            var erasedPrompts = prompts.ErasedXtPrompts.Count;
+            var keptPrompts = s.RetainPoolSize > 0 ? prompts.KeptPrompts.Count : 0;
+            long erasedBytes = pooledErasure ? TrajectoryPool.BytesFor(erasedPrompts, s.PoolSize, states, model.LatentShape) : 0;
+            long keptBytes = keptPrompts > 0 ? TrajectoryPool.BytesFor(keptPrompts, s.RetainPoolSize, states, model.LatentShape) : 0;
+            if (erasedBytes + keptBytes > s.PoolMemoryMiB * 1048576L)
+                throw new ArgumentException($"--pool-size {s.PoolSize}, --retain-pool-size {s.RetainPoolSize}: the trajectory pools would take " +
+                    $"{(erasedBytes + keptBytes) / 1048576.0:F0} MiB (prompts x trajectories x {states} steps x the latent, float32: " +
+                    $"{erasedBytes / 1048576.0:F1} MiB for x_t, {keptBytes / 1048576.0:F1} MiB for the retain term), over the limit of " +
+                    $"{s.PoolMemoryMiB} MiB; lower the pool sizes");
+            var erased = pooledErasure ? new TrajectoryPool("erased", model, timesteps, erasedPrompts, s.PoolSize, first, states, s.StartGuidance) : null;
+            var kept = keptPrompts > 0 ? new TrajectoryPool("kept", model, timesteps, keptPrompts, s.RetainPoolSize, first, states, s.StartGuidance) : null;
+            if (erased is null && kept is null) return None;
+            return new Pools(erased, frozen, kept);
+        }
+
+        /// <summary>Bytes the pools hold when filled (the stated bound), and the most their tensors held.</summary>
+        public long Bytes => (erased?.Bytes ?? 0) + (kept?.Bytes ?? 0);
+
+        public long PeakHeld { get; private set; }
+
+        /// <summary>Time spent filling the pools.</summary>
+        public TimeSpan Filling { get; private set; }
+
+        /// <summary>Fills each pool whose generation iteration <paramref name="iteration"/> is past.</summary>
+        public void Prepare(int iteration, EsdSettings s, FrozenOriginals originals, Prompts prompts, CancellationToken cancel)
+        {
+            static int GenerationAt(int iteration, int refresh) => refresh > 0 ? iteration / refresh : 0;
+            long started = Stopwatch.GetTimestamp();
+            if (erased is not null)
+            {
+                int g = GenerationAt(iteration, erasedFrozen ? s.PoolRefresh : s.XtRefresh);
+                if (erased.Generation != g)
+                {
+                    using (erasedFrozen ? originals.AsTeacher() : null)
+                        erased.Fill(g, s.Seed, prompts.Uncond, prompts.ErasedXtPrompts, cancel);
+                }
+            }
+            if (kept is not null)
+            {
+                int g = GenerationAt(iteration, s.PoolRefresh);
+                if (kept.Generation != g)
+                    using (originals.AsTeacher())
+                        kept.Fill(g, s.Seed ^ 0x4B45_5054L, prompts.Uncond, prompts.KeptPrompts, cancel);
+            }
+            PeakHeld = Math.Max(PeakHeld, (erased?.HeldBytes ?? 0) + (kept?.HeldBytes ?? 0));
+            Filling += Stopwatch.GetElapsedTime(started);
+        }
+
+        public void Dispose()
+        {
+            erased?.Dispose();
+            kept?.Dispose();
         }
     }
 
@@ -145,7 +252,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         long drawSeed = s.Seed * 1_000_003L + iteration;
         var rng = new Random(unchecked((int)drawSeed));
         using var generator = new Generator((ulong)drawSeed);
-        int template = Draw(prompts.Erased, rng, out var cond);
+        var (concept, template) = Draw(prompts.Erased, rng, out var cond);
         int k = rng.Next(s.DdimSteps);
         var plan = s.Pairing.Plan(k, timesteps, model.Schedule.TrainTimesteps, rng);
         long batch = latentShape[0];
@@ -153,38 +260,40 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         var uncond = prompts.Uncond;
         // --erase-from: x_t and the trained prediction under the "from" prompt (same template).
         var trainedCond = prompts.EraseFrom is { } from ? from[template] : cond;
+        var pools = prompts.Pools;
 
-        var xt = SampleXt(s, originals, uncond, trainedCond, plan, timesteps, latentShape, generator, s.XtFrom, cancel).to(model.Dtype);
-        Tensor target;
-        using (no_grad())
-        using (originals.AsTeacher())
-        {
-            if (prompts.EraseFrom is null)
-            {
-                var both = model.Denoise(cat([xt, xt]), cat([tt, tt]), Context(uncond, cond, batch)).to(float32).chunk(2);
-                var (e0, ep) = (both[0], both[1]);
-                target = (e0 - s.Eta * (ep - e0)).detach();
-            }
-            else
-            {
-                var three = model.Denoise(cat([xt, xt, xt]), cat([tt, tt, tt]),
-                    Conditioning.Cat(Context(uncond, cond, batch), trainedCond.Expand(batch))).to(float32).chunk(3);
-                var (e0, ep, eFrom) = (three[0], three[1], three[2]);
-                target = (eFrom - (s.Eta + 1) * (ep - e0)).detach();
-            }
-        }
-        // Drawn after the erasure's draws, so that a run without kept concepts draws what it always did. All the
-        // frozen model's work comes before the trained model's: the teacher swap writes into the parameters.
-        Tensor? keptXt = null, original = null;
+        var xt = (pools.Erased is { } erasedPool
+            ? erasedPool.Draw(prompts.EraseFrom is null ? concept * prompts.Erased[0].Count + template : template, Trajectories(rng, erasedPool, batch), plan.Count)
+            : SampleXt(s, originals, uncond, trainedCond, plan, timesteps, latentShape, generator, s.XtFrom, cancel)).to(model.Dtype);
+        // Drawn after the erasure's draws, so that a run without kept concepts draws what it always did.
+        Tensor? keptXt = null;
         Conditioning? keptCond = null;
         if (prompts.Kept.Count > 0)
         {
-            Draw(prompts.Kept, rng, out var keep);
-            keptXt = SampleXt(s, originals, uncond, keep, plan, timesteps, latentShape, generator, XtSource.Frozen, cancel).to(model.Dtype);
+            var (keptConcept, keptTemplate) = Draw(prompts.Kept, rng, out var keep);
+            keptXt = (pools.Kept is { } keptPool
+                ? keptPool.Draw(keptConcept * prompts.Kept[0].Count + keptTemplate, Trajectories(rng, keptPool, batch), plan.Count)
+                : SampleXt(s, originals, uncond, keep, plan, timesteps, latentShape, generator, XtSource.Frozen, cancel)).to(model.Dtype);
             keptCond = keep.Expand(batch);
-            using (no_grad())
-            using (originals.AsTeacher())
-                original = model.Denoise(keptXt, tt, keptCond).to(float32).detach();
+        }
+
+        // The frozen model's predictions in one U-Net call (a small U-Net is bound by its calls, not its FLOPs):
+        // [uncond; concept; (erase-from); (kept)] x B. All of it comes before the trained model's pass: the teacher swap
+        // writes into the parameters.
+        Tensor target;
+        Tensor? original = null;
+        using (no_grad())
+        using (originals.AsTeacher())
+        {
+            var inputs = new List<Tensor> { xt, xt };
+            var contexts = new List<Conditioning> { uncond.Expand(batch), cond.Expand(batch) };
+            if (prompts.EraseFrom is not null) { inputs.Add(xt); contexts.Add(trainedCond.Expand(batch)); }
+            if (keptXt is not null) { inputs.Add(keptXt); contexts.Add(keptCond!); }
+            var outputs = model.Denoise(cat(inputs), full([batch * inputs.Count], plan.Timestep, int64, model.Device),
+                Conditioning.Cat([.. contexts])).to(float32).chunk(inputs.Count);
+            var (e0, ep) = (outputs[0], outputs[1]);
+            target = (prompts.EraseFrom is null ? e0 - s.Eta * (ep - e0) : outputs[2] - (s.Eta + 1) * (ep - e0)).detach();
+            if (keptXt is not null) original = outputs[^1].detach();
         }
         var erasedCond = trainedCond.Expand(batch);
         Tensor loss;
@@ -209,14 +318,22 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
 
     /// <summary>
     /// A concept, then (when there is a choice, so single-template runs keep their draws) one of its prompts; returns
-    /// the template's index.
+    /// the concept's and the template's indices.
     /// </summary>
-    private static int Draw(List<List<Conditioning>> prompts, Random rng, out Conditioning prompt)
+    private static (int Concept, int Template) Draw(List<List<Conditioning>> prompts, Random rng, out Conditioning prompt)
     {
-        var concept = prompts[rng.Next(prompts.Count)];
-        int template = concept.Count == 1 ? 0 : rng.Next(concept.Count);
-        prompt = concept[template];
-        return template;
+        int concept = rng.Next(prompts.Count);
+        int template = prompts[concept].Count == 1 ? 0 : rng.Next(prompts[concept].Count);
+        prompt = prompts[concept][template];
+        return (concept, template);
+    }
+
+    /// <summary>Which of the pool's trajectories an iteration's B samples are: drawn with replacement.</summary>
+    private static int[] Trajectories(Random rng, TrajectoryPool pool, long batch)
+    {
+        var picks = new int[batch];
+        for (int b = 0; b < batch; b++) picks[b] = rng.Next(pool.Size);
+        return picks;
     }
 
     private static Conditioning Context(Conditioning uncond, Conditioning cond, long batch) =>

@@ -23,19 +23,29 @@ internal sealed class TrainingCheckpoint(string folder, ITensorFiles files)
 
     public bool Exists => File.Exists(StudentPath);
 
-    /// <summary>Saves the masters (float32), the optimizer and the loss-scale state.</summary>
-    public void Save(int iteration, string runKey, MasterWeights masters, OptimizerHelper optimizer)
+    /// <summary>
+    /// Saves the masters (float32), the optimizer and the loss-scale state, and <paramref name="pool"/> (a pool of the
+    /// trained model's trajectories, which a resumed run could not sample again) with its generation.
+    /// </summary>
+    public void Save(int iteration, string runKey, MasterWeights masters, OptimizerHelper optimizer, TrajectoryPool? pool = null)
     {
         Directory.CreateDirectory(folder);
         var optimizerPath = OptimizerPath(iteration);
         files.WriteAtomically(optimizerPath, temp => optimizer.save_state_dict(temp));
         var (scale, goodSteps) = masters.ScaleState;
-        files.Write(StudentPath, masters.Masters.ToDictionary(t => t.Name, t => (Tensor)t.Parameter), new Dictionary<string, string>
+        var tensors = masters.Masters.ToDictionary(t => t.Name, t => (Tensor)t.Parameter);
+        var metadata = new Dictionary<string, string>
         {
             ["iteration"] = iteration.ToString(CultureInfo.InvariantCulture), ["run"] = runKey,
             ["optimizer"] = Path.GetFileName(optimizerPath), ["optimizer_sha256"] = FileHash.Sha256(optimizerPath),
             ["loss_scale"] = scale.ToString("R", CultureInfo.InvariantCulture), ["good_steps"] = goodSteps.ToString(CultureInfo.InvariantCulture),
-        });
+        };
+        if (pool is not null)
+        {
+            foreach (var (name, t) in pool.Tensors()) tensors[name] = t;
+            metadata[$"pool_{pool.Name}_generation"] = pool.Generation.ToString(CultureInfo.InvariantCulture);
+        }
+        files.Write(StudentPath, tensors, metadata);
         foreach (var old in Directory.EnumerateFiles(folder, "optimizer-*.bin").Where(f => f != optimizerPath)) File.Delete(old);
     }
 
@@ -66,6 +76,16 @@ internal sealed class TrainingCheckpoint(string folder, ITensorFiles files)
         if (m.TryGetValue("loss_scale", out var scale) && m.TryGetValue("good_steps", out var good))
             masters.RestoreScaleState(double.Parse(scale, CultureInfo.InvariantCulture), int.Parse(good, CultureInfo.InvariantCulture));
         return iteration;
+    }
+
+    /// <summary>Restores <paramref name="pool"/> from the snapshot <see cref="Load"/> resumed from; throws naming what does not fit.</summary>
+    public void LoadPool(TrajectoryPool pool)
+    {
+        using var contents = files.Read(StudentPath);
+        string field = $"pool_{pool.Name}_generation";
+        if (!contents.Metadata.TryGetValue(field, out var g) || !int.TryParse(g, NumberStyles.None, CultureInfo.InvariantCulture, out var generation))
+            throw Refused($"it lacks metadata field '{field}' (the trained model's trajectory pool)");
+        pool.Restore(generation, contents.Tensors, StudentPath);
     }
 
     public void Delete()

@@ -40,6 +40,10 @@ internal static class EraseVerb
             new OptionSpec("prompt-templates", "prompts the concept is trained under, {} for the concept, comma-separated (default: the model's)"),
             new OptionSpec("preserve", "concepts to keep as they were, comma-separated, or none (default: the model's)"),
             new OptionSpec("preserve-weight", "weight of the retain term (default: the model's)"),
+            new OptionSpec("pool-size", "trajectories kept per prompt for frozen-model x_t, 0 for none (default: the model's)"),
+            new OptionSpec("retain-pool-size", "trajectories kept per prompt for the retain term, 0 for none (default: the model's)"),
+            new OptionSpec("pool-refresh", "iterations between re-samplings of the frozen pool, 0 for never (default: the model's)"),
+            new OptionSpec("xt-refresh", "with --xt-from trained: 0 for exact sampling, M to re-sample a pool of the trained model every M iterations (default: the model's)"),
             new OptionSpec("images-per-prompt", "K images per prompt for the report", "20"),
             new OptionSpec("out", "folder for the report, grids and a copy of the delta", "erase-report"),
             new OptionSpec("device", "cpu, cuda, cuda:N or auto"),
@@ -61,7 +65,8 @@ internal static class EraseVerb
         var concepts = args.Require("concepts");
 
         var erase = new Dictionary<string, string> { ["concepts"] = concepts, ["seed"] = args.Require("seed") };
-        foreach (var passed in new[] { "method", "iterations", "learning-rate", "timestep-mapping", "eta", "start-guidance", "xt-from", "prompt-templates", "batch-size", "preserve", "preserve-weight" })
+        foreach (var passed in new[] { "method", "iterations", "learning-rate", "timestep-mapping", "eta", "start-guidance", "xt-from", "prompt-templates", "batch-size", "preserve", "preserve-weight",
+                     "pool-size", "retain-pool-size", "pool-refresh", "xt-refresh" })
             if (args.Get(passed) is { } value) erase[passed] = value;
         var result = await Run(host, "esd.erase-concept", erase, cancel);
         var delta = result.Files.Single();

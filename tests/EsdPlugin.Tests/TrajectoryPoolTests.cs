@@ -1,0 +1,156 @@
+using TestUtilities;
+using EsdPlugin.Commands;
+using EsdPlugin.Deltas;
+using EsdPlugin.Training;
+using Host.Abstractions;
+using static TorchSharp.torch;
+
+namespace EsdPlugin.Tests;
+
+[Collection(HeavyTests.Name)]
+public class TrajectoryPoolTests
+{
+    private static EsdSettings Frozen(int iterations = 6) => new()
+    {
+        Concepts = ["cat"], Method = EsdMethod.EsdX, Iterations = iterations, DdimSteps = 4, LearningRate = 1e-3, Seed = 3,
+        XtFrom = XtSource.Frozen, Pairing = TimestepPairing.Matched, PoolSize = 3, PromptTemplates = ["{}", "a {}"],
+    };
+
+    private static void AssertSame(EsdResult a, EsdResult b)
+    {
+        foreach (var (name, t) in a.Trained)
+            Assert.True(t.allclose(b.Trained[name], rtol: 1e-5, atol: 1e-7), name);
+    }
+
+    [Fact]
+    public async Task APoolStateIsTheGuidedDdimTrajectoryFromItsNoiseAndRefillsAreReproducible()
+    {
+        using var h = new Harness();
+        using var lease = await h.Cache.AcquireAsync(LeaseMode.Exclusive);
+        var model = lease.Model;
+        var timesteps = model.Schedule.DdimTimesteps(5);
+        using var uncond = model.TextEncoder.Encode([""]);
+        using var cat = model.TextEncoder.Encode(["a cat"]);
+        using var dog = model.TextEncoder.Encode(["a dog"]);
+        using var pool = new TrajectoryPool("test", model, timesteps, prompts: 2, size: 3, first: 0, states: 5, guidance: 3.0);
+        Assert.Equal(2L * 3 * 5 * model.LatentShape.Aggregate(1L, (a, b) => a * b) * 4, pool.Bytes);
+        Assert.Equal(0, pool.HeldBytes);
+        pool.Fill(0, seed: 7, uncond, [cat, dog], CancellationToken.None);
+        Assert.Equal(pool.Bytes, pool.HeldBytes);
+
+        // Each stored state is what the sampler makes from that trajectory's noise, one trajectory at a time.
+        using var noise = pool.Draw(1, [2], 0);
+        using var context = Conditioning.Cat(uncond, dog);
+        for (int steps = 1; steps < 5; steps++)
+        {
+            using var stored = pool.Draw(1, [2], steps);
+            using var sampled = PartialDdimSampler.Sample(model, timesteps, noise, context, 3.0, 0, steps, CancellationToken.None);
+            Assert.True(stored.allclose(sampled, rtol: 1e-4, atol: 1e-5), $"state after {steps} steps differs from the sampler's by {(stored - sampled).abs().max().item<float>()}");
+        }
+
+        // Trajectories differ from one another; the same (seed, generation) fills the same pool; another generation does not.
+        using var a = pool.Draw(0, [0, 1, 2], 3);
+        Assert.False(a[0].allclose(a[1]));
+        pool.Fill(0, seed: 7, uncond, [cat, dog], CancellationToken.None);
+        using var again = pool.Draw(0, [0, 1, 2], 3);
+        Assert.True(a.equal(again).all().item<bool>());
+        pool.Fill(1, seed: 7, uncond, [cat, dog], CancellationToken.None);
+        using var next = pool.Draw(0, [0, 1, 2], 3);
+        Assert.False(a.allclose(next));
+        Assert.Equal(pool.Bytes, pool.HeldBytes); // a refill replaces, it does not add
+    }
+
+    [Fact]
+    public async Task RunsFromAFrozenPoolAreReproducibleAndDifferFromFreshSampling()
+    {
+        using var h = new Harness();
+        using var lease = await h.Cache.AcquireAsync(LeaseMode.Exclusive);
+        var trainer = new EsdTrainer(lease.Model, h.Context.TensorFiles);
+        using var one = trainer.Train(Frozen(), false, null, CancellationToken.None);
+        using var two = trainer.Train(Frozen(), false, null, CancellationToken.None);
+        AssertSame(one, two);
+        using var fresh = trainer.Train(Frozen() with { PoolSize = 0 }, false, null, CancellationToken.None);
+        Assert.Contains(one.Trained, kv => !kv.Value.allclose(fresh.Trained[kv.Key], rtol: 1e-5, atol: 1e-7));
+        // The pool held what it stated: 2 prompts x 3 trajectories x 4 states x the latent, float32.
+        long latent = lease.Model.LatentShape.Aggregate(1L, (a, b) => a * b);
+        Assert.Equal(2L * 3 * 4 * latent * 4, one.PoolBytes.Bound);
+        Assert.InRange(one.PoolBytes.Held, 1, one.PoolBytes.Bound);
+        Assert.Equal((0L, 0L), fresh.PoolBytes);
+    }
+
+    public static TheoryData<string> ResumableRuns => ["frozen pool refreshed every 3", "trained pool refreshed every 3", "retain pool"];
+
+    [Theory]
+    [MemberData(nameof(ResumableRuns))]
+    public async Task AResumedPoolRunEqualsTheUninterruptedOne(string run)
+    {
+        using var h = new Harness();
+        var settings = run switch
+        {
+            "frozen pool refreshed every 3" => Frozen(8) with { PoolRefresh = 3 },
+            "trained pool refreshed every 3" => Frozen(8) with { XtFrom = XtSource.Trained, XtRefresh = 3 },
+            _ => Frozen(8) with { XtFrom = XtSource.Trained, PoolSize = 0, Preserve = ["dog", "bird"], RetainPoolSize = 2, PoolRefresh = 5 },
+        };
+        using var lease = await h.Cache.AcquireAsync(LeaseMode.Exclusive);
+        var trainer = new EsdTrainer(lease.Model, h.Context.TensorFiles) { CheckpointFolder = Path.Combine(h.DataFolder, "ckpt"), CheckpointEvery = 2 };
+        using var whole = trainer.Train(settings, resume: false, null, CancellationToken.None);
+
+        // Cut after iteration 5: the checkpoint at 4 lies inside a pool generation (3..5), so the resumed run must
+        // get that generation back, not the one it would sample at iteration 4.
+        using var cancel = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => trainer.Train(settings, false, p => { if (p.Iteration == 5) cancel.Cancel(); }, cancel.Token));
+        using var resumed = trainer.Train(settings, resume: true, null, CancellationToken.None);
+        Assert.Equal(4, resumed.ResumedFrom);
+        AssertSame(whole, resumed);
+    }
+
+    [Fact]
+    public async Task ATrainedPoolIsSampledWithTheCurrentWeightsAndChangesTheRun()
+    {
+        using var h = new Harness();
+        using var lease = await h.Cache.AcquireAsync(LeaseMode.Exclusive);
+        var trainer = new EsdTrainer(lease.Model, h.Context.TensorFiles);
+        var exact = Frozen(8) with { XtFrom = XtSource.Trained, LearningRate = 3e-3 };
+        using var refreshedOften = trainer.Train(exact with { XtRefresh = 2 }, false, null, CancellationToken.None);
+        using var refreshedNever = trainer.Train(exact with { XtRefresh = 100 }, false, null, CancellationToken.None);
+        using var frozen = trainer.Train(exact with { XtFrom = XtSource.Frozen }, false, null, CancellationToken.None);
+        // Never refreshed within the run, a trained pool is sampled once from the original weights: the frozen pool.
+        AssertSame(frozen, refreshedNever);
+        Assert.Contains(refreshedOften.Trained, kv => !kv.Value.allclose(frozen.Trained[kv.Key], rtol: 1e-5, atol: 1e-7));
+    }
+
+    [Fact]
+    public async Task PoolSettingsAreCheckedRecordedAndBounded()
+    {
+        using var h = new Harness();
+        var command = EraseConceptCommand.Create(h.Services);
+        Dictionary<string, string> Args(params (string Key, string Value)[] extra)
+        {
+            var args = new Dictionary<string, string> { ["concepts"] = "cat", ["method"] = "esd-x", ["iterations"] = "2", ["ddim-steps"] = "3", ["seed"] = "1" };
+            foreach (var (k, v) in extra) args[k] = v;
+            return args;
+        }
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => h.Run(command, Args(("xt-refresh", "5"), ("pool-size", "0"))));
+        Assert.Contains("--xt-refresh", e.Message);
+        // 4 GiB of trajectories is refused before training, naming the setting and the figure.
+        e = await Assert.ThrowsAsync<ArgumentException>(() => h.Run(command, Args(("xt-from", "frozen"), ("pool-size", "4096"), ("ddim-steps", "1000"))));
+        Assert.Contains("--pool-size 4096", e.Message);
+        Assert.Contains("MiB", e.Message);
+        Assert.Empty(h.Services.Store.All());
+
+        var path = Assert.Single((await h.Run(command, Args(("xt-from", "frozen"), ("pool-size", "5"), ("pool-refresh", "7")))).Files);
+        var meta = DeltaFile.Inspect(h.Context.TensorFiles, path).Metadata;
+        Assert.Equal("5", meta["pool_size"]);
+        Assert.Equal("7", meta["pool_refresh"]);
+        Assert.False(meta.ContainsKey("xt_refresh"));
+    }
+
+    [Fact]
+    public void DefaultsFilesNamePoolSettings()
+    {
+        var s = EsdDefaults.For(DefaultsTests.FolderWith("""{"pool_size": 12, "retain_pool_size": 3, "pool_refresh": 40, "xt_refresh": 25}"""), ["star"]);
+        Assert.Equal((12, 3, 40, 25), (s.PoolSize, s.RetainPoolSize, s.PoolRefresh, s.XtRefresh));
+        var e = Assert.Throws<InvalidDataException>(() => EsdDefaults.For(DefaultsTests.FolderWith("""{"xt_refresh": "often"}"""), ["star"]));
+        Assert.Contains("'xt_refresh'", e.Message);
+    }
+}
