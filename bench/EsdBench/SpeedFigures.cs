@@ -46,7 +46,7 @@ internal static class SpeedFigures
             var drops = rates.Where(kv => !concepts.Contains(kv.Key)).Select(kv => (kv.Key, Drop: baseRates[kv.Key] - kv.Value)).ToList();
             var worst = drops.MaxBy(d => d.Drop);
             Console.WriteLine($"{name} ({string.Join(",", overrides.Select(kv => $"{kv.Key}={kv.Value}"))}): {settings.Method.Name()} {settings.Iterations} iterations x batch {settings.BatchSize}, " +
-                              $"xt {settings.XtFrom.Name()}{(settings.XtRefresh > 0 ? $" refreshed every {settings.XtRefresh}" : "")}, pools {settings.PoolSize}/{settings.RetainPoolSize} " +
+                              $"xt {settings.XtFrom.Name()}{(settings.XtRefresh > 0 && settings.XtFrom == XtSource.Trained ? $" refreshed every {settings.XtRefresh}" : "")}, pools {settings.PoolSize}/{settings.RetainPoolSize} " +
                               $"({result.PoolBytes.Held / 1048576.0:F1} MiB, bound {result.PoolBytes.Bound / 1048576.0:F1} MiB): " +
                               $"training {seconds:F1} s (pools filled in {result.PoolFilling.TotalSeconds:F1} s; {(seconds - result.PoolFilling.TotalSeconds) / settings.Iterations * 1000:F0} ms per iteration besides); " +
                               string.Join(", ", concepts.Select(c => $"{c} {baseRates.GetValueOrDefault(c):P0} -> {rates.GetValueOrDefault(c):P0}")) +

@@ -48,7 +48,15 @@ internal static class UnetSpeed
                     using var scope = NewDisposeScope();
                     unet.call(x, t, context, null);
                 });
-                string line = $"{dtype,-9} batch {batch}: forward {forward * 1000:F1} ms, {flops / 1e9:F2} GFLOP, {flops / forward / 1e9:F1} GFLOP/s";
+                // Managed allocation per forward (tensor handles, scopes, Scalars): what the .NET side costs besides LibTorch.
+                long allocated = GC.GetAllocatedBytesForCurrentThread();
+                int gen0 = GC.CollectionCount(0);
+                using (no_grad())
+                using (var probe = NewDisposeScope())
+                    unet.call(x, t, context, null);
+                allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+                string line = $"{dtype,-9} batch {batch}: forward {forward * 1000:F1} ms, {flops / 1e9:F2} GFLOP, {flops / forward / 1e9:F1} GFLOP/s, " +
+                              $"{allocated / 1024.0:F0} KiB managed ({GC.CollectionCount(0) - gen0} gen-0 GCs)";
                 if (backward)
                 {
                     // Gradients for the input only: the activations' backward without weight gradients, as the ESD-x

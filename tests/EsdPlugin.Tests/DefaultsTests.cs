@@ -35,7 +35,7 @@ public class DefaultsTests
         // x_t from a pool of the trained model re-sampled every 50 iterations; the retain term from a frozen pool.
         Assert.Equal((XtSource.Trained, 50, 16, 3), (s.XtFrom, s.XtRefresh, s.PoolSize, s.RetainPoolSize));
         var x = EsdDefaults.For(Path.Combine(Paths.Root, "models", "tiny-shapes"), ["striped"], EsdMethod.EsdX);
-        Assert.Equal((XtSource.Frozen, 32, 2400), (x.XtFrom, x.PoolSize, x.Iterations));
+        Assert.Equal((XtSource.Frozen, 32, 2400, 2), (x.XtFrom, x.PoolSize, x.Iterations, x.BatchSize));
     }
 
     [Fact]

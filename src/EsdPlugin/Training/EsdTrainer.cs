@@ -90,7 +90,13 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
                     if (checkpoint is not null && done % CheckpointEvery == 0 && done < s.Iterations)
                         checkpoint.Save(done, runKey, masters, optimizer, prompts.Pools.Trained);
                     var elapsed = clock.Elapsed;
-                    var remaining = done > start ? elapsed * ((double)(s.Iterations - done) / (done - start)) : (TimeSpan?)null;
+                    // Iterations and pool fillings estimated apart: a filling costs many iterations' time, and counted as
+                    // iteration time it would make the first ETAs hours long.
+                    var pools = prompts.Pools;
+                    var remaining = done > start
+                        ? (elapsed - pools.Filling) * ((double)(s.Iterations - done) / (done - start))
+                          + (pools.Fillings > 0 ? pools.Filling / pools.Fillings * pools.FillingsBetween(done, s.Iterations, s) : TimeSpan.Zero)
+                        : (TimeSpan?)null;
                     progress?.Invoke(new EsdProgress(done, s.Iterations, loss, elapsed, remaining) { Plan = plan });
                 }
             }
@@ -167,7 +173,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
     /// </summary>
     private sealed class Pools(TrajectoryPool? erased, bool erasedFrozen, TrajectoryPool? kept) : IDisposable
     {
-        public static readonly Pools None = new(null, true, null);
+        public static Pools None => new(null, true, null);
 
         public TrajectoryPool? Erased => erased;
         public TrajectoryPool? Kept => kept;
@@ -190,15 +196,21 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             bool pooledErasure = s.PoolSize > 0 && (frozen || s.XtRefresh > 0);
             var erasedPrompts = prompts.ErasedXtPrompts.Count;
             var keptPrompts = s.RetainPoolSize > 0 ? prompts.KeptPrompts.Count : 0;
-            long erasedBytes = pooledErasure ? TrajectoryPool.BytesFor(erasedPrompts, s.PoolSize, states, model.LatentShape) : 0;
-            long keptBytes = keptPrompts > 0 ? TrajectoryPool.BytesFor(keptPrompts, s.RetainPoolSize, states, model.LatentShape) : 0;
+            // Under the matched pairing x_t's timestep is the one its trajectory's next step predicts at: a frozen pool
+            // that keeps the sampler's predictions serves the frozen model's e0 and ep (x3 its memory, no teacher call).
+            bool predictionsServe = s.Pairing == TimestepPairing.Matched && first + states <= timesteps.Length;
+            long erasedBytes = pooledErasure ? TrajectoryPool.BytesFor(erasedPrompts, s.PoolSize, states, model.LatentShape)
+                * (predictionsServe && frozen && s.EraseFrom is null ? 3 : 1) : 0;
+            long keptBytes = keptPrompts > 0 ? TrajectoryPool.BytesFor(keptPrompts, s.RetainPoolSize, states, model.LatentShape) * (predictionsServe ? 3 : 1) : 0;
             if (erasedBytes + keptBytes > s.PoolMemoryMiB * 1048576L)
                 throw new ArgumentException($"--pool-size {s.PoolSize}, --retain-pool-size {s.RetainPoolSize}: the trajectory pools would take " +
                     $"{(erasedBytes + keptBytes) / 1048576.0:F0} MiB (prompts x trajectories x {states} steps x the latent, float32: " +
                     $"{erasedBytes / 1048576.0:F1} MiB for x_t, {keptBytes / 1048576.0:F1} MiB for the retain term), over the limit of " +
                     $"{s.PoolMemoryMiB} MiB; lower the pool sizes");
-            var erased = pooledErasure ? new TrajectoryPool("erased", model, timesteps, erasedPrompts, s.PoolSize, first, states, s.StartGuidance) : null;
-            var kept = keptPrompts > 0 ? new TrajectoryPool("kept", model, timesteps, keptPrompts, s.RetainPoolSize, first, states, s.StartGuidance) : null;
+            var erased = pooledErasure ? new TrajectoryPool("erased", model, timesteps, erasedPrompts, s.PoolSize, first, states, s.StartGuidance,
+                keepPredictions: predictionsServe && frozen && s.EraseFrom is null) : null;
+            var kept = keptPrompts > 0 ? new TrajectoryPool("kept", model, timesteps, keptPrompts, s.RetainPoolSize, first, states, s.StartGuidance,
+                keepPredictions: predictionsServe) : null;
             if (erased is null && kept is null) return None;
             return new Pools(erased, frozen, kept);
         }
@@ -208,13 +220,24 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
 
         public long PeakHeld { get; private set; }
 
-        /// <summary>Time spent filling the pools.</summary>
+        /// <summary>Time spent filling the pools, and how many fillings that was.</summary>
         public TimeSpan Filling { get; private set; }
+
+        public int Fillings { get; private set; }
+
+        private static int GenerationAt(int iteration, int refresh) => refresh > 0 ? iteration / refresh : 0;
+
+        /// <summary>Fillings still to come for iterations [<paramref name="from"/>, <paramref name="to"/>).</summary>
+        public int FillingsBetween(int from, int to, EsdSettings s)
+        {
+            if (to <= from) return 0;
+            int Count(int refresh) => GenerationAt(to - 1, refresh) - GenerationAt(from - 1, refresh);
+            return (erased is null ? 0 : Count(erasedFrozen ? s.PoolRefresh : s.XtRefresh)) + (kept is null ? 0 : Count(s.PoolRefresh));
+        }
 
         /// <summary>Fills each pool whose generation iteration <paramref name="iteration"/> is past.</summary>
         public void Prepare(int iteration, EsdSettings s, FrozenOriginals originals, Prompts prompts, CancellationToken cancel)
         {
-            static int GenerationAt(int iteration, int refresh) => refresh > 0 ? iteration / refresh : 0;
             long started = Stopwatch.GetTimestamp();
             if (erased is not null)
             {
@@ -223,14 +246,18 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
                 {
                     using (erasedFrozen ? originals.AsTeacher() : null)
                         erased.Fill(g, s.Seed, prompts.Uncond, prompts.ErasedXtPrompts, cancel);
+                    Fillings++;
                 }
             }
             if (kept is not null)
             {
                 int g = GenerationAt(iteration, s.PoolRefresh);
                 if (kept.Generation != g)
+                {
                     using (originals.AsTeacher())
                         kept.Fill(g, s.Seed ^ 0x4B45_5054L, prompts.Uncond, prompts.KeptPrompts, cancel);
+                    Fillings++;
+                }
             }
             PeakHeld = Math.Max(PeakHeld, (erased?.HeldBytes ?? 0) + (kept?.HeldBytes ?? 0));
             Filling += Stopwatch.GetElapsedTime(started);
@@ -262,39 +289,62 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         var trainedCond = prompts.EraseFrom is { } from ? from[template] : cond;
         var pools = prompts.Pools;
 
-        var xt = (pools.Erased is { } erasedPool
-            ? erasedPool.Draw(prompts.EraseFrom is null ? concept * prompts.Erased[0].Count + template : template, Trajectories(rng, erasedPool, batch), plan.Count)
-            : SampleXt(s, originals, uncond, trainedCond, plan, timesteps, latentShape, generator, s.XtFrom, cancel)).to(model.Dtype);
+        // The frozen model's predictions e0, ep (and ep_from, the kept concept's): served by a pool that kept them where
+        // x_t's trajectory predicted at t already, the rest in one U-Net call (a small U-Net is bound by its calls).
+        Tensor? e0 = null, ep = null, original = null;
+        Tensor xt;
+        int erasedPrompt = prompts.EraseFrom is null ? concept * prompts.Erased[0].Count + template : template;
+        if (pools.Erased is { } erasedPool)
+        {
+            var picks = Trajectories(rng, erasedPool, batch);
+            xt = erasedPool.Draw(erasedPrompt, picks, plan.Count);
+            if (erasedPool.KeepsPredictions && erasedPool.PredictionTimestep(plan.Count) == plan.Timestep)
+                (e0, ep) = erasedPool.Predictions(erasedPrompt, picks, plan.Count);
+        }
+        else xt = SampleXt(s, originals, uncond, trainedCond, plan, timesteps, latentShape, generator, s.XtFrom, cancel);
+        xt = xt.to(model.Dtype);
         // Drawn after the erasure's draws, so that a run without kept concepts draws what it always did.
         Tensor? keptXt = null;
         Conditioning? keptCond = null;
         if (prompts.Kept.Count > 0)
         {
             var (keptConcept, keptTemplate) = Draw(prompts.Kept, rng, out var keep);
-            keptXt = (pools.Kept is { } keptPool
-                ? keptPool.Draw(keptConcept * prompts.Kept[0].Count + keptTemplate, Trajectories(rng, keptPool, batch), plan.Count)
-                : SampleXt(s, originals, uncond, keep, plan, timesteps, latentShape, generator, XtSource.Frozen, cancel)).to(model.Dtype);
+            int keptPrompt = keptConcept * prompts.Kept[0].Count + keptTemplate;
+            if (pools.Kept is { } keptPool)
+            {
+                var picks = Trajectories(rng, keptPool, batch);
+                keptXt = keptPool.Draw(keptPrompt, picks, plan.Count);
+                if (keptPool.KeepsPredictions && keptPool.PredictionTimestep(plan.Count) == plan.Timestep)
+                    original = keptPool.Predictions(keptPrompt, picks, plan.Count).Cond;
+            }
+            else keptXt = SampleXt(s, originals, uncond, keep, plan, timesteps, latentShape, generator, XtSource.Frozen, cancel);
+            keptXt = keptXt.to(model.Dtype);
             keptCond = keep.Expand(batch);
         }
 
-        // The frozen model's predictions in one U-Net call (a small U-Net is bound by its calls, not its FLOPs):
-        // [uncond; concept; (erase-from); (kept)] x B. All of it comes before the trained model's pass: the teacher swap
-        // writes into the parameters.
+        // [uncond; concept | (erase-from) | (kept)] x B, whichever no pool served. All of it comes before the trained
+        // model's pass: the teacher swap writes into the parameters.
+        Tensor? eFrom = null;
+        var inputs = new List<Tensor>();
+        var contexts = new List<Conditioning>();
+        if (e0 is null) { inputs.AddRange([xt, xt]); contexts.AddRange([uncond.Expand(batch), cond.Expand(batch)]); }
+        if (prompts.EraseFrom is not null) { inputs.Add(xt); contexts.Add(trainedCond.Expand(batch)); }
+        if (keptXt is not null && original is null) { inputs.Add(keptXt); contexts.Add(keptCond!); }
+        if (inputs.Count > 0)
+            using (no_grad())
+            using (originals.AsTeacher())
+            {
+                var outputs = model.Denoise(cat(inputs), full([batch * inputs.Count], plan.Timestep, int64, model.Device),
+                    Conditioning.Cat([.. contexts])).to(float32).chunk(inputs.Count);
+                int next = 0;
+                if (e0 is null) (e0, ep, next) = (outputs[0], outputs[1], 2);
+                if (prompts.EraseFrom is not null) eFrom = outputs[next++];
+                if (keptXt is not null && original is null) original = outputs[next];
+            }
         Tensor target;
-        Tensor? original = null;
         using (no_grad())
-        using (originals.AsTeacher())
-        {
-            var inputs = new List<Tensor> { xt, xt };
-            var contexts = new List<Conditioning> { uncond.Expand(batch), cond.Expand(batch) };
-            if (prompts.EraseFrom is not null) { inputs.Add(xt); contexts.Add(trainedCond.Expand(batch)); }
-            if (keptXt is not null) { inputs.Add(keptXt); contexts.Add(keptCond!); }
-            var outputs = model.Denoise(cat(inputs), full([batch * inputs.Count], plan.Timestep, int64, model.Device),
-                Conditioning.Cat([.. contexts])).to(float32).chunk(inputs.Count);
-            var (e0, ep) = (outputs[0], outputs[1]);
-            target = (prompts.EraseFrom is null ? e0 - s.Eta * (ep - e0) : outputs[2] - (s.Eta + 1) * (ep - e0)).detach();
-            if (keptXt is not null) original = outputs[^1].detach();
-        }
+            target = (eFrom is null ? e0! - s.Eta * (ep! - e0!) : eFrom - (s.Eta + 1) * (ep! - e0!)).detach();
+        original = original?.detach();
         var erasedCond = trainedCond.Expand(batch);
         Tensor loss;
         if (keptXt is null)

@@ -1,4 +1,5 @@
 using Host.Abstractions;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace EsdPlugin.Training;
@@ -22,14 +23,25 @@ internal sealed class TrajectoryPool : IDisposable
     private readonly int _fillBatch;
     // Per prompt: float32 [size, states, C, h, w]; state c is x after c DDIM steps from sampling index _first.
     private List<Tensor> _trajectories = [];
+    // With predictions kept, per prompt: float32 [size, states, 2, C, h, w], the model's unconditional and conditional
+    // predictions at state c and the timestep its next step starts from (what the sampler computed anyway).
+    private List<Tensor> _predictions = [];
 
     /// <param name="name">Names the pool in checkpoints ("erased", "kept").</param>
     /// <param name="prompts">How many prompts (conditionings) the pool holds trajectories for.</param>
     /// <param name="size">Trajectories per prompt.</param>
     /// <param name="first">The sampling index trajectories start at (the pairing's plan.First, the same for every k).</param>
     /// <param name="states">States kept per trajectory: 0 .. states - 1 steps run (the most a plan asks, plus one).</param>
-    public TrajectoryPool(string name, ILoadedModel model, long[] timesteps, int prompts, int size, int first, int states, double guidance)
+    /// <param name="keepPredictions">
+    /// Also keep the guided sampler's two predictions at every state (x3 the memory): a frozen pool then serves the
+    /// frozen model's e0 and ep at x_t's own timestep (the matched pairing) without another U-Net call.
+    /// </param>
+    public TrajectoryPool(string name, ILoadedModel model, long[] timesteps, int prompts, int size, int first, int states, double guidance,
+        bool keepPredictions = false)
     {
+        if (keepPredictions && first + states > timesteps.Length)
+            throw new ArgumentException("predictions are kept only when every state has a timestep to predict at (the matched pairing)");
+        KeepsPredictions = keepPredictions;
         if (size < 1) throw new ArgumentOutOfRangeException(nameof(size), size, "the pool needs at least one trajectory per prompt");
         Name = name;
         _model = model;
@@ -47,6 +59,12 @@ internal sealed class TrajectoryPool : IDisposable
     }
 
     public string Name { get; }
+
+    /// <summary>Whether <see cref="Predictions"/> serves the sampler's predictions at each state.</summary>
+    public bool KeepsPredictions { get; }
+
+    /// <summary>The timestep the predictions kept at state <paramref name="steps"/> were made at.</summary>
+    public long PredictionTimestep(int steps) => _timesteps[_first + steps];
     public int Prompts { get; }
     public int Size { get; }
 
@@ -54,10 +72,10 @@ internal sealed class TrajectoryPool : IDisposable
     public int Generation { get; private set; } = -1;
 
     /// <summary>Bytes the pool holds once filled: prompts x size x states x the latent, float32.</summary>
-    public long Bytes => BytesFor(Prompts, Size, _states, _latent);
+    public long Bytes => BytesFor(Prompts, Size, _states, _latent) * (KeepsPredictions ? 3 : 1);
 
     /// <summary>Bytes the pool's tensors hold now (at most <see cref="Bytes"/>).</summary>
-    public long HeldBytes => _trajectories.Sum(t => t.numel() * t.element_size());
+    public long HeldBytes => _trajectories.Concat(_predictions).Sum(t => t.numel() * t.element_size());
 
     public static long BytesFor(int prompts, int size, int states, long[] latent) =>
         checked(prompts * (long)size * states * latent.Aggregate(1L, (a, b) => a * b) * sizeof(float));
@@ -70,6 +88,7 @@ internal sealed class TrajectoryPool : IDisposable
     {
         if (conditionings.Count != Prompts) throw new ArgumentException($"the {Name} pool holds {Prompts} prompts, not {conditionings.Count}");
         var filled = new List<Tensor>(Prompts);
+        var predicted = new List<Tensor>(KeepsPredictions ? Prompts : 0);
         try
         {
             using var noGrad = no_grad();
@@ -81,8 +100,11 @@ internal sealed class TrajectoryPool : IDisposable
                 using var g = new Generator(unchecked((ulong)(seed * 1_000_003L + generation * 7919L + p) ^ 0x5EED_9001UL));
                 noise.Add(randn([Size, .. _latent], float32, CPU, generator: g));
                 filled.Add(zeros([Size, _states, .. _latent], float32, CPU));
+                if (KeepsPredictions) predicted.Add(zeros([Size, _states, 2, .. _latent], float32, CPU));
             }
             _model.Unet.eval();
+            // Held and disposed here, not left to the finalizer thread while LibTorch reads it.
+            using Scalar guidance = _guidance;
             for (int start = 0; start < jobs.Count; start += _fillBatch)
             {
                 cancel.ThrowIfCancellationRequested();
@@ -93,14 +115,18 @@ internal sealed class TrajectoryPool : IDisposable
                 var dtype = conditionings[0].HiddenStates.dtype;
                 var context = Conditioning.Cat(uncond.Expand(n), Conditioning.Cat(chunk.Select(c => conditionings[c.Prompt]).ToArray()));
                 Keep(chunk, filled, 0, x);
-                for (int step = 1; step < _states; step++)
+                // With predictions kept, the last state gets its predictions too (one more call, no step).
+                int calls = KeepsPredictions ? _states : _states - 1;
+                for (int step = 1; step <= calls; step++)
                 {
                     cancel.ThrowIfCancellationRequested();
                     using var stepScope = NewDisposeScope();
                     long t = _timesteps[_first + step - 1];
                     var input = x.to(dtype);
-                    var eps = _model.Denoise(cat([input, input]), full([2 * n], t, int64, x.device), context).chunk(2);
-                    var e = eps[0] + _guidance * (eps[1] - eps[0]);
+                    var eps = _model.Denoise(cat([input, input]), full([2 * n], t, int64, x.device), context).to(float32).chunk(2);
+                    if (KeepsPredictions) KeepPredictions(chunk, predicted, step - 1, eps[0], eps[1]);
+                    if (step == _states) break;
+                    var e = (eps[1] - eps[0]).mul_(guidance).add_(eps[0]);
                     var next = _model.Schedule.DdimStep(e, t, x, _timesteps.Length).to(float32);
                     Keep(chunk, filled, step, next);
                     x = next.MoveToOuterDisposeScope();
@@ -110,10 +136,36 @@ internal sealed class TrajectoryPool : IDisposable
         }
         catch
         {
-            foreach (var t in filled) t.Dispose();
+            foreach (var t in filled.Concat(predicted)) t.Dispose();
             throw;
         }
-        Replace(filled, generation);
+        Replace(filled, predicted, generation);
+    }
+
+    private static void KeepPredictions(List<(int Prompt, int Trajectory)> chunk, List<Tensor> predicted, int state, Tensor uncond, Tensor cond)
+    {
+        using var u = uncond.to(CPU);
+        using var c = cond.to(CPU);
+        for (int i = 0; i < chunk.Count; i++)
+        {
+            using var slot = predicted[chunk[i].Prompt][chunk[i].Trajectory, state];
+            slot[0].copy_(u[i]);
+            slot[1].copy_(c[i]);
+        }
+    }
+
+    /// <summary>
+    /// The predictions kept at <paramref name="steps"/> steps of the given trajectories: (unconditional, conditional),
+    /// each float32 [B, C, h, w] on the model's device, made at <see cref="PredictionTimestep"/>.
+    /// </summary>
+    public (Tensor Uncond, Tensor Cond) Predictions(int prompt, IReadOnlyList<int> trajectories, int steps)
+    {
+        if (!KeepsPredictions) throw new InvalidOperationException($"the {Name} pool keeps no predictions");
+        if (Generation < 0) throw new InvalidOperationException($"the {Name} pool is empty");
+        using var index = tensor(trajectories.Select(j => (long)j).ToArray(), int64);
+        using var rows = _predictions[prompt].index_select(0, index);
+        using var state = rows.select(1, steps); // [B, 2, C, h, w]
+        return (state.select(1, 0).to(_model.Device, copy: true), state.select(1, 1).to(_model.Device, copy: true));
     }
 
     private static void Keep(List<(int Prompt, int Trajectory)> chunk, List<Tensor> filled, int state, Tensor x)
@@ -140,6 +192,7 @@ internal sealed class TrajectoryPool : IDisposable
     /// <summary>Takes a checkpoint's copy of generation <paramref name="generation"/>; throws naming the tensor that does not fit.</summary>
     public void Restore(int generation, IReadOnlyDictionary<string, Tensor> tensors, string file)
     {
+        if (KeepsPredictions) throw new InvalidOperationException($"the {Name} pool keeps predictions: a frozen pool is sampled again, not restored");
         var restored = new List<Tensor>(Prompts);
         for (int p = 0; p < Prompts; p++)
         {
@@ -152,19 +205,21 @@ internal sealed class TrajectoryPool : IDisposable
             }
             restored.Add(t.to(float32, CPU, copy: true));
         }
-        Replace(restored, generation);
+        Replace(restored, [], generation);
     }
 
-    private void Replace(List<Tensor> trajectories, int generation)
+    private void Replace(List<Tensor> trajectories, List<Tensor> predictions, int generation)
     {
-        foreach (var t in _trajectories) t.Dispose();
+        foreach (var t in _trajectories.Concat(_predictions)) t.Dispose();
         _trajectories = trajectories;
+        _predictions = predictions;
         Generation = generation;
     }
 
     public void Dispose()
     {
-        foreach (var t in _trajectories) t.Dispose();
+        foreach (var t in _trajectories.Concat(_predictions)) t.Dispose();
         _trajectories = [];
+        _predictions = [];
     }
 }

@@ -159,17 +159,37 @@ function updateJob(job) {
   if (finished && (!known || known.state !== job.state)) onJobFinished(job);
 }
 
+// A job's item is built once and updated in place: progress arrives many times a second, and an item replaced
+// between a press and its release would swallow the click on its Cancel button.
 function renderJob(job) {
   let item = document.querySelector(`#jobs .job[data-id="${job.id}"]`);
+  if (!item) {
+    item = el('li', { dataset: { id: job.id } },
+      el('div', { class: 'head' }, el('strong', { text: job.title }), el('span', { class: 'state' })),
+      el('progress', { max: '1' }),
+      el('div', { class: 'message' }),
+      el('div', { class: 'extras' }));
+    $('#jobs').append(item);
+  }
   const running = job.state === 'running' || job.state === 'queued';
-  const node = el('li', { class: `job ${job.state}`, dataset: { id: job.id, state: job.state } },
-    el('div', { class: 'head' }, el('strong', { text: job.title }), el('span', { class: 'state', text: job.state })),
-    el('progress', { max: '1', value: String(job.fraction) }),
-    el('div', { class: 'message', text: job.message }),
-    job.preview ? el('img', { class: 'preview', src: job.preview, alt: 'preview' }) : null,
-    job.remedy ? remedyButton(job.remedy) : null,
-    running ? el('button', { type: 'button', class: 'secondary cancel', text: 'Cancel', onclick: () => api(`/api/jobs/${job.id}/cancel`, {}).then(updateJob) }) : null);
-  if (item) item.replaceWith(node); else $('#jobs').append(node);
+  item.className = `job ${job.state}`;
+  item.dataset.state = job.state;
+  item.querySelector('.state').textContent = job.state;
+  item.querySelector('progress').value = Number(job.fraction);
+  item.querySelector('.message').textContent = job.message;
+  const extras = item.querySelector('.extras');
+  let preview = extras.querySelector('img.preview');
+  if (job.preview) {
+    if (!preview) { preview = el('img', { class: 'preview', alt: 'preview' }); extras.prepend(preview); }
+    if (preview.getAttribute('src') !== job.preview) preview.src = job.preview;
+  } else if (preview) preview.remove();
+  const remedy = extras.querySelector('button.remedy');
+  if (job.remedy && !remedy) extras.append(remedyButton(job.remedy));
+  else if (!job.remedy && remedy) remedy.remove();
+  const cancel = extras.querySelector('button.cancel');
+  if (running && !cancel)
+    extras.append(el('button', { type: 'button', class: 'secondary cancel', text: 'Cancel', onclick: () => api(`/api/jobs/${job.id}/cancel`, {}).then(updateJob) }));
+  else if (!running && cancel) cancel.remove();
 }
 
 function remedyButton(remedy) {
