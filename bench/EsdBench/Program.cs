@@ -24,8 +24,6 @@ if (args.Length == 0 || args[0] is not ("memory" or "erase-time" or "pairing" or
                             "       exports --delta FILE [--model DIR] [--concept star] [--attribute shape] [--strengths 0,0.25,0.5,0.75,1] [--ranks 4,8,16,32] [--out DIR]");
     return 2;
 }
-// As the studio runs (its allocator setting), so that memory figures are the product's.
-SampleHost.Hosting.NativeAllocator.ReturnLargeBlocks();
 var options = new Dictionary<string, string>();
 for (int i = 1; i + 1 < args.Length; i += 2) options[args[i].TrimStart('-')] = args[i + 1];
 if (args[0] == "erase-time") return EraseTime.Run(options);

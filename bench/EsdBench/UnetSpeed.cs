@@ -25,6 +25,8 @@ internal static class UnetSpeed
         int matmul = int.Parse(options.GetValueOrDefault("matmul") ?? "4096");
 
         Console.WriteLine($"config {config}; latent {latent}x{latent}; torch threads {get_num_threads()}; {runs} timed runs after one warm-up");
+        Console.WriteLine($"one TorchSharp call (in-place add on one element, explicit Scalar): {CallMicroseconds():F2} µs; " +
+                          $"with a new tensor in a dispose scope: {CallMicroseconds(allocating: true):F2} µs");
         foreach (var dtype in dtypes)
             Console.WriteLine($"matmul {matmul}x{matmul} {dtype}: {MatmulGflops(matmul, dtype):F1} GFLOP/s");
 
@@ -91,6 +93,22 @@ internal static class UnetSpeed
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < runs; i++) action();
         return sw.Elapsed.TotalSeconds / runs;
+    }
+
+    /// <summary>What one LibTorch call costs from .NET when it computes nearly nothing: the floor under a small U-Net's calls.</summary>
+    private static double CallMicroseconds(bool allocating = false)
+    {
+        const int calls = 20000;
+        using var x = zeros(1);
+        using Scalar one = 1;
+        double seconds = Seconds(3, () =>
+        {
+            using var scope = NewDisposeScope();
+            for (int i = 0; i < calls; i++)
+                if (allocating) x.add(one);
+                else x.add_(one);
+        });
+        return seconds / calls * 1e6;
     }
 
     public static double MatmulGflops(int n, ScalarType dtype)

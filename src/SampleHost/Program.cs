@@ -4,7 +4,6 @@ using SampleHost.LoadedModels;
 using SampleHost.Projects;
 using SampleHost.Hosting;
 
-NativeAllocator.ReturnLargeBlocks();
 var verbose = args.Contains("--verbose");
 args = args.Where(a => a != "--verbose").ToArray();
 using var loggerFactory = Logging.Create(verbose);

@@ -22,18 +22,45 @@ public class TrajectoryPoolTests
             Assert.True(t.allclose(b.Trained[name], rtol: 1e-5, atol: 1e-7), name);
     }
 
+    /// <summary>A leased model with its DDIM timesteps and the empty prompt's encoding, for pools made by hand.</summary>
+    private sealed class Fixture : IDisposable
+    {
+        private Harness _harness = null!;
+        private IModelLease _lease = null!;
+
+        public ILoadedModel Model => _lease.Model;
+        public long[] Timesteps { get; private init; } = [];
+        public Conditioning Uncond { get; private init; } = null!;
+        public long LatentElements => Model.LatentShape.Aggregate(1L, (a, b) => a * b);
+
+        public static async Task<Fixture> Open(int ddimSteps)
+        {
+            var harness = new Harness();
+            var lease = await harness.Cache.AcquireAsync(LeaseMode.Exclusive);
+            return new Fixture
+            {
+                _harness = harness, _lease = lease,
+                Timesteps = lease.Model.Schedule.DdimTimesteps(ddimSteps), Uncond = lease.Model.TextEncoder.Encode([""]),
+            };
+        }
+
+        public void Dispose()
+        {
+            Uncond.Dispose();
+            _lease.Dispose();
+            _harness.Dispose();
+        }
+    }
+
     [Fact]
     public async Task APoolStateIsTheGuidedDdimTrajectoryFromItsNoiseAndRefillsAreReproducible()
     {
-        using var h = new Harness();
-        using var lease = await h.Cache.AcquireAsync(LeaseMode.Exclusive);
-        var model = lease.Model;
-        var timesteps = model.Schedule.DdimTimesteps(5);
-        using var uncond = model.TextEncoder.Encode([""]);
+        using var f = await Fixture.Open(ddimSteps: 5);
+        var (model, timesteps, uncond) = (f.Model, f.Timesteps, f.Uncond);
         using var cat = model.TextEncoder.Encode(["a cat"]);
         using var dog = model.TextEncoder.Encode(["a dog"]);
         using var pool = new TrajectoryPool("test", model, timesteps, prompts: 2, size: 3, first: 0, states: 5, guidance: 3.0);
-        Assert.Equal(2L * 3 * 5 * model.LatentShape.Aggregate(1L, (a, b) => a * b) * 4, pool.Bytes);
+        Assert.Equal(2L * 3 * 5 * f.LatentElements * 4, pool.Bytes);
         Assert.Equal(0, pool.HeldBytes);
         pool.Fill(0, seed: 7, uncond, [cat, dog], CancellationToken.None);
         Assert.Equal(pool.Bytes, pool.HeldBytes);
@@ -63,15 +90,12 @@ public class TrajectoryPoolTests
     [Fact]
     public async Task KeptPredictionsAreTheFrozenModelsAtTheStatesTimestep()
     {
-        using var h = new Harness();
-        using var lease = await h.Cache.AcquireAsync(LeaseMode.Exclusive);
-        var model = lease.Model;
-        var timesteps = model.Schedule.DdimTimesteps(4);
-        using var uncond = model.TextEncoder.Encode([""]);
+        using var f = await Fixture.Open(ddimSteps: 4);
+        var (model, timesteps, uncond) = (f.Model, f.Timesteps, f.Uncond);
         using var cat = model.TextEncoder.Encode(["a cat"]);
         using var pool = new TrajectoryPool("test", model, timesteps, prompts: 1, size: 2, first: 0, states: 4, guidance: 3.0, keepPredictions: true);
         pool.Fill(0, seed: 1, uncond, [cat], CancellationToken.None);
-        Assert.Equal(3 * 2L * 4 * model.LatentShape.Aggregate(1L, (a, b) => a * b) * 4, pool.HeldBytes);
+        Assert.Equal(3 * 2L * 4 * f.LatentElements * 4, pool.HeldBytes);
         for (int steps = 0; steps < 4; steps++)
         {
             Assert.Equal(timesteps[steps], pool.PredictionTimestep(steps));
