@@ -72,6 +72,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             {
                 prompts.Pools = Pools.For(s, model, prompts, timesteps);
                 bool smallCalls = s.OneThreadForSmallCalls && IntraOpThreads.SmallCalls(unet, latentShape, callsOf: 3);
+                bool trimHeap = trained.Sum(t => t.Parameter.numel() * t.Parameter.element_size()) >= HeapTrim.FromBytes;
                 if (resumedFrom is not null && prompts.Pools.Trained is { } trainedPool) checkpoint!.LoadPool(trainedPool);
                 for (int i = start; i < s.Iterations; i++)
                 {
@@ -82,6 +83,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
                     using (smallCalls ? IntraOpThreads.Use(1) : null)
                         (iterationLoss, plan) = Iteration(s, i, originals, masters, optimizer, prompts, timesteps, latentShape, cancel);
                     loss = iterationLoss;
+                    if (trimHeap) HeapTrim.AfterStep();
                     int done = i + 1;
                     // NaN is never success: a diverged run stops here, and no delta is written.
                     if (!float.IsFinite(loss))
