@@ -16,21 +16,18 @@ internal static class CompositionFigures
 {
     public static int Run(Dictionary<string, string> options)
     {
-        var modelDir = Path.GetFullPath(options.GetValueOrDefault("model") ?? "models/tiny-shapes");
         var parts = (options.GetValueOrDefault("parts") ?? throw new ArgumentException("--parts a.safetensors,b.safetensors is required")).Split(',');
         var joint = options.GetValueOrDefault("joint");
         var erased = (options.GetValueOrDefault("erased") ?? "star,striped").Split(',');
-        int k = int.Parse(options.GetValueOrDefault("images-per-prompt") ?? "20", CultureInfo.InvariantCulture);
-        var settings = new WorldEvaluator.Settings(k, 0, 25, 7.5);
-        var files = Directory.GetFiles(Path.Combine(modelDir, "prompts"), "*.jsonl").Order(StringComparer.Ordinal).ToList();
-        using var model = (StudioModel)StudioModel.Load(ModelKey.For(modelDir, CPU, ScalarType.Float32), CancellationToken.None);
+        using var judge = BundledJudge.Open(options);
+        var (model, files) = (judge.Model, judge.PromptFiles);
         var io = SafetensorsFiles.Instance;
 
         Dictionary<string, double> Rates(string label)
         {
             var rates = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var file in files)
-                foreach (var (_, values) in WorldEvaluator.Evaluate(model.Engine, null, PromptFile.Read(file), settings, label, null).ByConcept)
+                foreach (var (_, values) in judge.Rates(PromptFile.Read(file), label))
                     foreach (var (concept, rate) in values) rates[concept] = rate;
             return rates;
         }
@@ -55,7 +52,7 @@ internal static class CompositionFigures
             model.Patches.Restore();
         }
 
-        Console.WriteLine($"model {modelDir}; prompts {string.Join(", ", files.Select(Path.GetFileName))}; K = {k}, seed 0, 25 steps, guidance 7.5");
+        Console.WriteLine($"model {judge.Folder}; prompts {string.Join(", ", files.Select(Path.GetFileName))}; K = {judge.ImagesPerPrompt}, seed 0, 25 steps, guidance 7.5");
         var baseRates = runs[0].Rates;
         foreach (var (label, rates) in runs)
         {

@@ -18,17 +18,14 @@ internal static class SpeedFigures
 {
     public static int Run(Dictionary<string, string> options)
     {
-        var modelDir = Path.GetFullPath(options.GetValueOrDefault("model") ?? "models/tiny-shapes");
         var concepts = (options.GetValueOrDefault("concepts") ?? "star").Split(',');
         var variants = (options.GetValueOrDefault("variants") ?? "old:xt_refresh=0,pool_size=0,retain_pool_size=0,one_thread_small_calls=0;new:").Split(';', StringSplitOptions.RemoveEmptyEntries);
-        int k = int.Parse(options.GetValueOrDefault("images-per-prompt") ?? "20", CultureInfo.InvariantCulture);
         var attribute = WorldInventory.AttributeOf(concepts[0]) ?? throw new ArgumentException($"'{concepts[0]}' is not a value of the world");
+        using var judge = BundledJudge.Open(options);
+        var (model, modelDir, k) = (judge.Model, judge.Folder, judge.ImagesPerPrompt);
         // Every shipped prompt, as the erase verb judges them (a shape is also asked for by the colour and style files' prompts).
-        var prompts = Directory.GetFiles(Path.Combine(modelDir, "prompts"), "*.jsonl").Order().SelectMany(PromptFile.Read).ToList();
-        var evalSettings = new WorldEvaluator.Settings(k, 0, 25, 7.5);
-        using var model = (StudioModel)StudioModel.Load(ModelKey.For(modelDir, CPU, ScalarType.Float32), CancellationToken.None);
-        Dictionary<string, double> Rates(string label) =>
-            WorldEvaluator.Evaluate(model.Engine, null, prompts, evalSettings, label, null).ByConcept[attribute];
+        var prompts = judge.PromptFiles.SelectMany(PromptFile.Read).ToList();
+        Dictionary<string, double> Rates(string label) => judge.Rates(prompts, label)[attribute];
 
         Console.WriteLine($"model {modelDir}; concepts {string.Join(",", concepts)}; every shipped prompt, K = {k}, seed 0 (as the erase verb); torch threads {get_num_threads()}");
         var baseRates = Rates("base");

@@ -42,19 +42,8 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         {
             foreach (var (_, p) in trained) p.requires_grad = true;
             using var masters = new MasterWeights(trained);
-            var optimizer = new LowPeakAdam(masters.Masters.Select(t => t.Parameter), s.LearningRate);
             int start = 0;
             int? resumedFrom = null;
-            try
-            {
-                if (resume && checkpoint?.Load(runKey, s.Iterations, masters, optimizer) is { } reached) start = (resumedFrom = reached).Value;
-            }
-            catch
-            {
-                optimizer.Dispose();
-                throw;
-            }
-
             using var uncond = model.TextEncoder.Encode([""]);
             var templates = ConceptPrompts.Validate(s.PromptTemplates);
             // Per concept, its prompts' encodings: [concept][template] -> (1, tokens, hidden).
@@ -67,13 +56,17 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             float loss = float.NaN;
             (long, long) poolBytes = (0, 0);
             var poolFilling = TimeSpan.Zero;
-            var clock = Stopwatch.StartNew();
+            var clock = new Stopwatch();
+            var optimizer = new LowPeakAdam(masters.Masters.Select(t => t.Parameter), s.LearningRate);
             try
             {
                 prompts.Pools = Pools.For(s, model, prompts, timesteps);
+                // A trained-model pool cannot be sampled again: the checkpoint carries it, restored with the rest.
+                if (resume && checkpoint?.Load(runKey, s.Iterations, masters, optimizer, prompts.Pools.Trained) is { } reached)
+                    start = (resumedFrom = reached).Value;
                 bool smallCalls = s.OneThreadForSmallCalls && IntraOpThreads.SmallCalls(unet, latentShape, callsOf: 3);
                 bool trimHeap = trained.Sum(t => t.Parameter.numel() * t.Parameter.element_size()) >= HeapTrim.FromBytes;
-                if (resumedFrom is not null && prompts.Pools.Trained is { } trainedPool) checkpoint!.LoadPool(trainedPool);
+                clock.Start();
                 for (int i = start; i < s.Iterations; i++)
                 {
                     cancel.ThrowIfCancellationRequested();
@@ -159,6 +152,9 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         public IReadOnlyList<Conditioning> ErasedXtPrompts => EraseFrom ?? Erased.SelectMany(x => x).ToList();
 
         public IReadOnlyList<Conditioning> KeptPrompts => Kept.SelectMany(x => x).ToList();
+
+        /// <summary>Where (concept, template) lies in the flattened lists above: every concept has the same templates.</summary>
+        public static int Flat(List<List<Conditioning>> byConcept, int concept, int template) => concept * byConcept[0].Count + template;
 
         public Pools Pools { get; set; } = Pools.None;
 
@@ -295,7 +291,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         // x_t's trajectory predicted at t already, the rest in one U-Net call (a small U-Net is bound by its calls).
         Tensor? e0 = null, ep = null, original = null;
         Tensor xt;
-        int erasedPrompt = prompts.EraseFrom is null ? concept * prompts.Erased[0].Count + template : template;
+        int erasedPrompt = prompts.EraseFrom is null ? Prompts.Flat(prompts.Erased, concept, template) : template;
         if (pools.Erased is { } erasedPool)
         {
             var picks = Trajectories(rng, erasedPool, batch);
@@ -311,7 +307,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         if (prompts.Kept.Count > 0)
         {
             var (keptConcept, keptTemplate) = Draw(prompts.Kept, rng, out var keep);
-            int keptPrompt = keptConcept * prompts.Kept[0].Count + keptTemplate;
+            int keptPrompt = Prompts.Flat(prompts.Kept, keptConcept, keptTemplate);
             if (pools.Kept is { } keptPool)
             {
                 var picks = Trajectories(rng, keptPool, batch);

@@ -50,10 +50,10 @@ internal sealed class TrainingCheckpoint(string folder, ITensorFiles files)
     }
 
     /// <summary>
-    /// Loads the snapshot into the masters (and live parameters) and the optimizer; returns the iteration reached, or
-    /// null when there is none. Throws <see cref="InvalidDataException"/>, naming the file and what does not fit.
+    /// Loads the snapshot into the masters (and live parameters), the optimizer and <paramref name="pool"/> (a trained-model
+    /// pool saved with it); returns the iteration reached, or null when there is none. Throws <see cref="InvalidDataException"/>, naming the file and what does not fit.
     /// </summary>
-    public int? Load(string runKey, int iterations, MasterWeights masters, OptimizerHelper optimizer)
+    public int? Load(string runKey, int iterations, MasterWeights masters, OptimizerHelper optimizer, TrajectoryPool? pool = null)
     {
         if (!Exists) return null;
         using var contents = files.Read(StudentPath);
@@ -75,17 +75,14 @@ internal sealed class TrainingCheckpoint(string folder, ITensorFiles files)
         optimizer.load_state_dict(optimizerPath);
         if (m.TryGetValue("loss_scale", out var scale) && m.TryGetValue("good_steps", out var good))
             masters.RestoreScaleState(double.Parse(scale, CultureInfo.InvariantCulture), int.Parse(good, CultureInfo.InvariantCulture));
+        if (pool is not null)
+        {
+            string field = $"pool_{pool.Name}_generation";
+            if (!m.TryGetValue(field, out var g) || !int.TryParse(g, NumberStyles.None, CultureInfo.InvariantCulture, out var generation))
+                throw Refused($"it lacks metadata field '{field}' (the trained model's trajectory pool)");
+            pool.Restore(generation, contents.Tensors, StudentPath);
+        }
         return iteration;
-    }
-
-    /// <summary>Restores <paramref name="pool"/> from the snapshot <see cref="Load"/> resumed from; throws naming what does not fit.</summary>
-    public void LoadPool(TrajectoryPool pool)
-    {
-        using var contents = files.Read(StudentPath);
-        string field = $"pool_{pool.Name}_generation";
-        if (!contents.Metadata.TryGetValue(field, out var g) || !int.TryParse(g, NumberStyles.None, CultureInfo.InvariantCulture, out var generation))
-            throw Refused($"it lacks metadata field '{field}' (the trained model's trajectory pool)");
-        pool.Restore(generation, contents.Tensors, StudentPath);
     }
 
     public void Delete()
