@@ -9,7 +9,13 @@ public static class SceneRenderer
     private const int Supersample = 4;
 
     /// <summary>Pixels as float RGB in 0..1, layout [3, size, size] (channel-major, as a tensor wants).</summary>
-    public static float[] Render(Scene scene, int size)
+    public static float[] Render(Scene scene, int size) => Render(scene, size, (x, y) => ShapeGeometry.Distance(scene.Shape, x, y));
+
+    /// <summary>
+    /// Renders the scene's colour, style, background, place and rotation with another outline: <paramref name="distance"/>
+    /// is the signed distance (negative inside) in the shape's unit frame, as <see cref="ShapeGeometry.Distance"/> gives.
+    /// </summary>
+    public static float[] Render(Scene scene, int size, Func<float, float, float> distance)
     {
         var pixels = new float[3 * size * size];
         var fg = WorldInventory.Rgb[scene.Color];
@@ -30,7 +36,7 @@ public static class SceneRenderer
                 float ix = px + (sx + 0.5f) / Supersample, iy = py + (sy + 0.5f) / Supersample;
                 float dx = (ix - cx) / radiusPx, dy = (cy - iy) / radiusPx;
                 float lx = cos * dx + sin * dy, ly = -sin * dx + cos * dy;
-                float dPx = ShapeGeometry.Distance(scene.Shape, lx, ly) * radiusPx;
+                float dPx = distance(lx, ly) * radiusPx;
                 if (dPx > 0) continue;
                 bool paint = scene.Style switch
                 {

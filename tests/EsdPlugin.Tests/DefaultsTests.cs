@@ -30,12 +30,16 @@ public class DefaultsTests
         Assert.Equal(EsdMethod.EsdU, s.Method);
         Assert.Equal(TimestepPairing.Matched, s.Pairing);
         Assert.All(s.PromptTemplates, t => Assert.Contains("{}", t));
-        Assert.Equal(17, s.Preserve.Count); // the world's 18 words but the erased one
-        Assert.DoesNotContain("star", s.Preserve);
+        // The world's 18 words but the erased one, and the 24 kept sentences but the 3 that name a star.
+        Assert.Equal(17 + 21, s.Preserve.Count);
+        Assert.DoesNotContain(s.Preserve, p => p.Split(' ', ',').Contains("star"));
+        Assert.Equal("shape", s.Anchor);
         // x_t from a pool of the trained model re-sampled every 50 iterations; the retain term from a frozen pool.
         Assert.Equal((XtSource.Trained, 50, 16, 3), (s.XtFrom, s.XtRefresh, s.PoolSize, s.RetainPoolSize));
         var x = EsdDefaults.For(Path.Combine(Paths.Root, "models", "tiny-shapes"), ["striped"], EsdMethod.EsdX);
         Assert.Equal((XtSource.Frozen, 32, 2400, 2), (x.XtFrom, x.PoolSize, x.Iterations, x.BatchSize));
+        Assert.Equal("", x.Anchor); // a style has no noun to stand in for it: its word is dropped
+        Assert.All(x.PromptTemplates, t => Assert.Contains("{}", t));
     }
 
     [Fact]
@@ -49,6 +53,7 @@ public class DefaultsTests
     }
 
     [Theory]
+    [InlineData("""{"anchor": 3}""", "'anchor' must be a word")]
     [InlineData("""{"prompt_templates": ["a cat"]}""", "must contain {} exactly once")]
     [InlineData("""{"prompt_templates": ["{} {}"]}""", "must contain {} exactly once")]
     [InlineData("""{"prompt_templates": []}""", "at least one")]

@@ -21,6 +21,20 @@ public class PreserveTests
         Assert.Empty(EsdDefaults.For(Directory.CreateTempSubdirectory("esd-preserve-").FullName, ["star"]).Preserve); // plain ESD without a file
     }
 
+    [Fact]
+    public void KeptSentencesAreUsedAsTheyAreAndNeverOneThatNamesAnErasedConcept()
+    {
+        var s = EsdDefaults.For(DefaultsTests.FolderWith("""
+            {"preserve": ["a red circle on a black background", "a striped star on white", "circle", "a starry night sky", "a red, Star-like thing"]}
+            """), ["star"]);
+        // Whole words only: "starry" is not "star"; "Star," is.
+        Assert.Equal(["a red circle on a black background", "circle", "a starry night sky"], s.Preserve);
+        Assert.True(ConceptPrompts.IsSentence("a red circle on a black background"));
+        Assert.False(ConceptPrompts.IsSentence("van gogh"));
+        Assert.True(EsdPlugin.Blocklist.ConceptNames.Mentions("a picture in the style of Van  Gogh, please", "van gogh"));
+        Assert.False(EsdPlugin.Blocklist.ConceptNames.Mentions("a van on a road", "van gogh"));
+    }
+
     [Theory]
     [InlineData("""{"preserve": "circle"}""", "'preserve' must be a list of strings")]
     [InlineData("""{"preserve": [1]}""", "'preserve' must be a list of strings")]

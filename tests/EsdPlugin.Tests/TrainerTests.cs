@@ -128,6 +128,50 @@ public class TrainerTests
     }
 
     [Fact]
+    public async Task AnAnchorReplacesTheEmptyPromptInTheNegativeGuidance()
+    {
+        using var h = new Harness();
+        var command = EraseConceptCommand.Create(h.Services);
+        var plain = Assert.Single((await h.Run(command, Quick("cat"))).Files);
+        var dog = Quick("cat"); dog["anchor"] = "dog"; dog["name"] = "cat-against-dog";
+        var self = Quick("cat"); self["anchor"] = "cat"; self["name"] = "cat-against-cat";
+        var againstDog = Assert.Single((await h.Run(command, dog)).Files);
+        var againstSelf = Assert.Single((await h.Run(command, self)).Files);
+
+        Assert.Equal("dog", DeltaFile.Inspect(h.Context.TensorFiles, againstDog).Metadata["anchor"]);
+        Assert.False(DeltaFile.Inspect(h.Context.TensorFiles, plain).Metadata.ContainsKey("anchor"));
+        using var lease = await h.Cache.AcquireAsync(LeaseMode.Shared);
+        var live = lease.Model.Unet.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        double Moved(string file, string? from = null)
+        {
+            using var t = h.Context.TensorFiles.Read(file);
+            using var f = from is null ? null : h.Context.TensorFiles.Read(from);
+            return Math.Sqrt(t.Tensors.Sum(kv => (kv.Value - (f?.Tensors[kv.Key] ?? live[kv.Key])).pow(2).sum().item<float>()));
+        }
+        // Anchored on the concept itself the target is the frozen prediction for the same prompt: nothing to learn, the
+        // weights stay exactly as they were. Against another word the run differs from plain ESD's.
+        Assert.Equal(0, Moved(againstSelf));
+        Assert.True(Moved(againstDog, plain) > 0.3 * Moved(plain), $"anchored on dog: {Moved(againstDog, plain):G3} from plain ESD, whose update is {Moved(plain):G3}");
+    }
+
+    [Fact]
+    public async Task KeptWordsAndSentencesMixUnderSeveralTemplates()
+    {
+        // A kept word has a prompt per template, a kept sentence one: the pools index them by their real offsets (a run
+        // that assumed equal counts drew past the end, or the wrong prompt's x_t, for the entries after a sentence).
+        using var h = new Harness();
+        var args = Quick("cat", "esd-u");
+        args["iterations"] = "24";
+        args["prompt-templates"] = "{},a {},the {}";
+        args["preserve"] = "dog,a big red dog on a lawn,bird";
+        args["retain-pool-size"] = "2";
+        var delta = Assert.Single((await h.Run(EraseConceptCommand.Create(h.Services), args)).Files);
+        var meta = DeltaFile.Inspect(h.Context.TensorFiles, delta).Metadata;
+        Assert.Equal("""["dog","a big red dog on a lawn","bird"]""", meta["preserve"]);
+        Assert.True(float.IsFinite(float.Parse(meta["final_loss"], System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
     public async Task AForwardHookOnTheUnetSeesTheTrainingPasses()
     {
         using var h = new Harness();

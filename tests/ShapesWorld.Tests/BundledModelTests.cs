@@ -29,26 +29,34 @@ public class BundledModelTests
     }
 
     [Fact]
-    public void ClassifierNamesFreshImagesAtLeast98PercentRight()
+    public void ClassifierNamesFreshImagesAtLeast98PercentRightAndSaysNoneForNoShape()
     {
         var (classifier, size) = ClassifierFiles.Load(Path.Combine(Folder, ClassifierFiles.FolderName));
         using var _ = classifier;
         var accuracy = ClassifierTrainer.Accuracy(classifier, size, 2000, seed: 12345);
-        foreach (var attribute in new[] { "shape", "color", "style" })
+        foreach (var attribute in new[] { "shape", "color", "style", "background" })
             Assert.True(accuracy[attribute] >= 0.98, $"{attribute}: {accuracy[attribute]:P2}");
+        foreach (var (kind, rate) in ClassifierTrainer.NoShapeRate(classifier, size, 200, seed: 54321))
+            Assert.True(rate >= 0.95, $"images of kind {kind} called none: {rate:P1}");
     }
 
     /// <summary>
-    /// A small CI evaluation (2 images for each shipped prompt). Floors: shape and colour at least 75% in total
-    /// (the full K = 20 figures are in the issue note).
+    /// A small CI evaluation (2 images for each shipped prompt, both sets). Floors, well below the K = 20 figures in
+    /// the model's README (one-attribute: shape SHAPE1, colour COLOR1; mixed: shape SHAPE2, colour COLOR2, style STYLE2):
+    /// one-attribute shape and colour at least 80%; mixed shape, colour and style at least 80%.
     /// </summary>
     [Fact]
     public void SmallEvaluationMeetsTheFloor()
     {
-        var prompts = Directory.GetFiles(Path.Combine(Folder, "prompts"), "*.jsonl").Order().SelectMany(PromptFile.Read).ToList();
+        var sets = PromptSets.Split(PromptSets.ReadFolder(Folder));
         using var model = StableDiffusionModel.Load(Folder, CPU, ScalarType.Float32);
-        var report = WorldEvaluator.Evaluate(model, null, prompts, new WorldEvaluator.Settings(ImagesPerPrompt: 2, Seed: 7), null, null);
-        Assert.True(report.Total["shape"] >= 0.75, $"shape {report.Total["shape"]:P1}");
-        Assert.True(report.Total["color"] >= 0.75, $"color {report.Total["color"]:P1}");
+        var failures = new List<string>();
+        foreach (var (name, prompts) in sets)
+        {
+            var report = WorldEvaluator.Evaluate(model, null, prompts, new WorldEvaluator.Settings(ImagesPerPrompt: 2, Seed: 7), null, null);
+            foreach (var attribute in name == PromptSets.Mixed ? new[] { "shape", "color", "style" } : ["shape", "color"])
+                if (report.Total[attribute] < 0.80) failures.Add($"{name} {attribute} {report.Total[attribute]:P1}");
+        }
+        Assert.True(failures.Count == 0, string.Join("; ", failures));
     }
 }

@@ -30,6 +30,7 @@ internal static class EraseConceptCommand
             new CommandParameter { Name = "ddim-steps", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 1000, Description = "DDIM steps of the x_t trajectory" },
             new CommandParameter { Name = "xt-from", Kind = ParameterKind.Choice, Choices = XtSources.Names, Description = "which model samples x_t (trained: the paper)" },
             new CommandParameter { Name = "timestep-mapping", Kind = ParameterKind.Choice, Choices = TimestepPairings.Names, Description = "how x_t and t are paired: paper (the original code: its 49-step schedule run to step k from the clean end, t drawn in [k/T, (k+1)/T)·1000) or matched (the 2025 scripts: k steps from the noise, t the timestep x_t stopped at)" },
+            new CommandParameter { Name = "anchor", Kind = ParameterKind.Text, Description = "a word standing for no concept (\"shape\"): negative guidance against the same prompt with it in the concept's place; none for the empty prompt (plain ESD)" },
             new CommandParameter { Name = "erase-from", Kind = ParameterKind.Text, Description = "the 2025 scripts' option: x_t and the trained prediction are conditioned on this concept, the target is ep_from - (eta + 1)(ep - e0)" },
             new CommandParameter { Name = "prompt-templates", Kind = ParameterKind.TextList, Description = "prompts the concept is trained under, {} standing for it, comma-separated (default: the model's, else the bare concept)" },
             new CommandParameter { Name = "batch-size", Kind = ParameterKind.Integer, Minimum = 1, Maximum = 256, Description = "x_t samples per iteration (the paper: 1)" },
@@ -121,6 +122,7 @@ internal static class EraseConceptCommand
             Seed = inv.Arguments.GetValueOrDefault("seed") is long seed ? seed : d.Seed,
             BatchSize = inv.Arguments.GetValueOrDefault("batch-size") is long b ? (int)b : d.BatchSize,
             Pairing = inv.Arguments.GetValueOrDefault("timestep-mapping") is string tm ? TimestepPairings.Parse(tm) : d.Pairing,
+            Anchor = inv.Arguments.GetValueOrDefault("anchor") is string anchor ? (ConceptNames.Normalize(anchor) is "none" or "" ? null : ConceptNames.Normalize(anchor)) : d.Anchor,
             EraseFrom = inv.Arguments.GetValueOrDefault("erase-from") is string from && ConceptNames.Normalize(from) is { Length: > 0 } f ? f : d.EraseFrom,
             PromptTemplates = inv.Arguments.GetValueOrDefault("prompt-templates") is IReadOnlyList<string> pt ? pt : d.PromptTemplates,
             Preserve = inv.Arguments.GetValueOrDefault("preserve") is IReadOnlyList<string> keep

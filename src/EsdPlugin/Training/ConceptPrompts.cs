@@ -19,6 +19,9 @@ internal static class ConceptPrompts
         return templates;
     }
 
+    /// <summary>Whether a kept entry is a sentence (used as it is) rather than a concept's name (put in the templates).</summary>
+    public static bool IsSentence(string entry) => entry.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).Length >= 3;
+
     /// <summary>Every prompt of <paramref name="concept"/>, one per template.</summary>
     public static IReadOnlyList<string> For(string concept, IReadOnlyList<string> templates) =>
         templates.Select(t => t.Replace(Placeholder, concept, StringComparison.Ordinal)).ToList();

@@ -40,6 +40,14 @@ internal static class EsdDefaults
         _ => method is { } m ? new EsdSettings { Concepts = concepts, Method = m } : new EsdSettings { Concepts = concepts },
     };
 
+    private static string? ReadAnchor(string path, string prefix, JToken node) => node.Type switch
+    {
+        JTokenType.Null => null,
+        // "" takes the concept's word out ("a striped star" against "a star"), for concepts no noun stands in for.
+        JTokenType.String => ((string)node!).Trim(),
+        _ => throw new InvalidDataException($"{path}: field '{prefix}anchor' must be a word, \"\" or null, got {node.ToString(Newtonsoft.Json.Formatting.None)}"),
+    };
+
     private static EsdSettings PerConcept(string modelFolder, IReadOnlyList<string> concepts, EsdMethod? method, string family)
     {
         var paper = FamilyDefaults(concepts, family, method);
@@ -124,6 +132,7 @@ internal static class EsdDefaults
                 RetainPoolSize = Get("retain_pool_size", current.RetainPoolSize),
                 PoolRefresh = Get("pool_refresh", current.PoolRefresh),
                 XtRefresh = Get("xt_refresh", current.XtRefresh),
+                Anchor = o["anchor"] is { } anchor ? ReadAnchor(path, prefix, anchor) : current.Anchor,
             };
         }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: field '{prefix}method': {e.Message}"); }

@@ -27,6 +27,15 @@ internal sealed record EsdSettings
     /// (in the drawn template), and the target is <c>ep_from - (Eta + 1)(ep - e0)</c>; null: the concept itself (plain ESD).
     /// </summary>
     public string? EraseFrom { get; init; }
+
+    /// <summary>
+    /// A word that stands for "no concept" in the templates ("shape"): when set, the negative guidance is taken against
+    /// the same prompt with the anchor in the concept's place instead of the empty prompt, e0 = eps(x_t, "a red shape on
+    /// black") for "a red star on black", so that only the concept's direction is pushed away and the words around it are
+    /// not (with the empty prompt, ep - e0 carries "red" and "black" too); "" drops the concept's word instead. Not in the paper;
+    /// null: plain ESD.
+    /// </summary>
+    public string? Anchor { get; init; }
     public long Seed { get; init; }
 
     /// <summary>
@@ -47,11 +56,13 @@ internal sealed record EsdSettings
     /// Concepts to keep as the original draws them. Not part of ESD: a retain term in the manner of later work
     /// (AdvUnlearn, 2024). Each iteration also draws one of these, samples its x_t with the frozen model and trains
     /// the prediction on it towards the frozen one's, weighted by <see cref="PreserveWeight"/>. Concepts being erased
-    /// are left out, so a model's defaults can name its whole vocabulary. Empty (the default): plain ESD.
+    /// are left out, so a model's defaults can name its whole vocabulary; so is every sentence that names one of them.
+    /// An entry of one or two words is trained under <see cref="PromptTemplates"/>, a sentence of three or more ("a red circle on black", where
+    /// the kept concepts meet the others as people combine them) as it is. Empty (the default): plain ESD.
     /// </summary>
     public IReadOnlyList<string> Preserve
     {
-        get => _preserve.Where(p => !Concepts.Any(c => Blocklist.ConceptNames.Same(c, p))).ToList();
+        get => _preserve.Where(p => !Concepts.Any(c => Blocklist.ConceptNames.Mentions(p, c))).ToList();
         init => _preserve = value;
     }
 
@@ -110,6 +121,7 @@ internal sealed record EsdSettings
         };
         // Only when set, so that plain runs keep their run keys (and checkpoints) from before the option existed.
         if (EraseFrom is not null) m["erase_from"] = EraseFrom;
+        if (Anchor is not null) m["anchor"] = Anchor;
         m["pool_size"] = PoolSize.ToString(CultureInfo.InvariantCulture);
         if (Preserve.Count > 0) m["retain_pool_size"] = RetainPoolSize.ToString(CultureInfo.InvariantCulture);
         if (PoolRefresh != 0) m["pool_refresh"] = PoolRefresh.ToString(CultureInfo.InvariantCulture);

@@ -49,8 +49,15 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             // Per concept, its prompts' encodings: [concept][template] -> (1, tokens, hidden).
             List<List<Conditioning>> Encode(IEnumerable<string> concepts) => concepts.Select(c => ConceptPrompts.For(c, templates)
                 .Select(prompt => model.TextEncoder.Encode([prompt])).ToList()).ToList();
-            var prompts = new Prompts(uncond, Encode(s.Concepts), Encode(s.Preserve),
-                s.EraseFrom is { } from ? Encode([from])[0] : null);
+            // A kept sentence is already a prompt; a kept word goes under the templates as a concept does.
+            List<List<Conditioning>> EncodeKept(IEnumerable<string> kept) => kept.Select(k => ConceptPrompts.IsSentence(k)
+                ? [model.TextEncoder.Encode([k])] : Encode([k])[0]).ToList();
+            var prompts = new Prompts(uncond, Encode(s.Concepts), EncodeKept(s.Preserve),
+                s.EraseFrom is { } from ? Encode([from])[0] : null)
+            {
+                // The same templates with the anchor in the concept's place (equal for every concept).
+                Anchors = s.Anchor is { } anchor ? Encode([anchor])[0] : null,
+            };
             var timesteps = model.Schedule.DdimTimesteps(s.DdimSteps);
             long[] latentShape = [s.BatchSize, .. model.LatentShape];
             float loss = float.NaN;
@@ -153,15 +160,26 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
 
         public IReadOnlyList<Conditioning> KeptPrompts => Kept.SelectMany(x => x).ToList();
 
-        /// <summary>Where (concept, template) lies in the flattened lists above: every concept has the same templates.</summary>
-        public static int Flat(List<List<Conditioning>> byConcept, int concept, int template) => concept * byConcept[0].Count + template;
+        /// <summary>
+        /// Where (concept, template) lies in the flattened lists above. Concepts may have different counts of prompts (a kept
+        /// sentence has one, a kept word one per template).
+        /// </summary>
+        public static int Flat(List<List<Conditioning>> byConcept, int concept, int template)
+        {
+            int offset = 0;
+            for (int c = 0; c < concept; c++) offset += byConcept[c].Count;
+            return offset + template;
+        }
 
         public Pools Pools { get; set; } = Pools.None;
+
+        /// <summary>Per template, the anchor's prompt (<see cref="EsdSettings.Anchor"/>); null for plain ESD.</summary>
+        public List<Conditioning>? Anchors { get; init; }
 
         public void Dispose()
         {
             Pools.Dispose();
-            foreach (var c in Erased.Concat(Kept).SelectMany(x => x).Concat(EraseFrom ?? [])) c.Dispose();
+            foreach (var c in Erased.Concat(Kept).SelectMany(x => x).Concat(EraseFrom ?? []).Concat(Anchors ?? [])) c.Dispose();
         }
     }
 
@@ -327,7 +345,9 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
         var contexts = new List<Conditioning>();
         if (e0 is null) { inputs.AddRange([xt, xt]); contexts.AddRange([uncond.Expand(batch), cond.Expand(batch)]); }
         if (prompts.EraseFrom is not null) { inputs.Add(xt); contexts.Add(trainedCond.Expand(batch)); }
+        if (prompts.Anchors is { } anchors) { inputs.Add(xt); contexts.Add(anchors[template].Expand(batch)); }
         if (keptXt is not null && original is null) { inputs.Add(keptXt); contexts.Add(keptCond!); }
+        Tensor? eAnchor = null;
         if (inputs.Count > 0)
             using (no_grad())
             using (originals.AsTeacher())
@@ -337,11 +357,14 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
                 int next = 0;
                 if (e0 is null) (e0, ep, next) = (outputs[0], outputs[1], 2);
                 if (prompts.EraseFrom is not null) eFrom = outputs[next++];
+                if (prompts.Anchors is not null) eAnchor = outputs[next++];
                 if (keptXt is not null && original is null) original = outputs[next];
             }
         Tensor target;
+        // With an anchor, the concept's direction is taken against the anchored prompt, and the target starts from it.
+        var reference = eAnchor ?? e0!;
         using (no_grad())
-            target = (eFrom is null ? e0! - s.Eta * (ep! - e0!) : eFrom - (s.Eta + 1) * (ep! - e0!)).detach();
+            target = (eFrom is null ? reference - s.Eta * (ep! - reference) : eFrom - (s.Eta + 1) * (ep! - reference)).detach();
         original = original?.detach();
         var erasedCond = trainedCond.Expand(batch);
         Tensor loss;

@@ -1,13 +1,16 @@
-using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ShapesWorld.Classifier;
 
-/// <summary>Trains the world classifier on freshly rendered images (an endless, exactly labelled data set).</summary>
+/// <summary>
+/// Trains the world classifier on freshly rendered images (an endless, exactly labelled data set): scenes, some
+/// lightly degraded, and a share of images with no recognisable shape (<see cref="ClassifierExamples"/>).
+/// </summary>
 public static class ClassifierTrainer
 {
-    public sealed record Options(int ImageSize = 32, int Width = 32, int Steps = 600, int BatchSize = 128, double LearningRate = 2e-3, int Seed = 1);
+    public sealed record Options(int ImageSize = 32, int Width = 32, int Steps = 900, int BatchSize = 128, double LearningRate = 2e-3, int Seed = 1,
+        double NoShapeShare = 0.25);
 
     /// <remarks>
     /// <paramref name="progress"/> runs on the training thread, as the other stages' reports do: a report handed to
@@ -26,10 +29,10 @@ public static class ClassifierTrainer
         {
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            using var batch = WorldBatch.Random(rng, o.BatchSize, o.ImageSize, withCaptions: false);
-            var logits = model.forward(batch.Images);
+            var (images, labels) = Batch(rng, o.BatchSize, o.ImageSize, o.NoShapeShare);
+            var logits = model.forward(images);
             var loss = ClassifierHeads.All
-                .Select(h => nn.functional.cross_entropy(logits[h.Attribute], batch.Labels(h.Attribute)))
+                .Select(h => nn.functional.cross_entropy(logits[h.Attribute], labels[h.Attribute], ignore_index: ClassifierExamples.Unknown))
                 .Aggregate((a, b) => a + b);
             optimizer.zero_grad();
             loss.backward();
@@ -41,7 +44,36 @@ public static class ClassifierTrainer
         return model;
     }
 
-    /// <summary>Fraction right per attribute on <paramref name="count"/> fresh images (seeded).</summary>
+    /// <summary>Images [B, 3, S, S] in [-1, 1] and per head int64 [B] labels (<see cref="ClassifierExamples.Unknown"/> where undefined).</summary>
+    private static (Tensor Images, Dictionary<string, Tensor> Labels) Batch(Random rng, int count, int size, double noShapeShare)
+    {
+        // One seed per example, drawn in order, so the parallel rendering gives the same batch every run.
+        var seeds = Enumerable.Range(0, count).Select(_ => (rng.Next(), rng.NextDouble() < noShapeShare)).ToArray();
+        var examples = new ClassifierExamples.Example[count];
+        Parallel.For(0, count, i =>
+        {
+            var r = new Random(seeds[i].Item1);
+            examples[i] = seeds[i].Item2 ? ClassifierExamples.NoShape(r, size) : ClassifierExamples.Positive(r, size);
+        });
+        return (ToImages(examples.Select(e => e.Pixels).ToList(), size), new Dictionary<string, Tensor>
+        {
+            ["shape"] = tensor(examples.Select(e => e.Shape).ToArray()),
+            ["color"] = tensor(examples.Select(e => e.Color).ToArray()),
+            ["style"] = tensor(examples.Select(e => e.Style).ToArray()),
+            ["background"] = tensor(examples.Select(e => e.Background).ToArray()),
+        });
+    }
+
+    private static Tensor ToImages(IReadOnlyList<float[]> pixels, int size)
+    {
+        int plane = 3 * size * size;
+        var data = new float[pixels.Count * plane];
+        for (int i = 0; i < pixels.Count; i++)
+            for (int j = 0; j < plane; j++) data[i * plane + j] = pixels[i][j] * 2 - 1;
+        return tensor(data, [pixels.Count, 3, size, size]);
+    }
+
+    /// <summary>Fraction right per attribute on <paramref name="count"/> fresh scenes as the world renders them (seeded); "none" is wrong.</summary>
     public static Dictionary<string, double> Accuracy(WorldClassifier model, int imageSize, int count, int seed)
     {
         var rng = new Random(seed);
@@ -60,5 +92,19 @@ public static class ClassifierTrainer
             }
         }
         return right.ToDictionary(kv => kv.Key, kv => (double)kv.Value / count);
+    }
+
+    /// <summary>Per kind of image with no recognisable shape: the fraction of <paramref name="perKind"/> fresh ones the classifier calls "none".</summary>
+    public static Dictionary<ClassifierExamples.Negative, double> NoShapeRate(WorldClassifier model, int imageSize, int perKind, int seed)
+    {
+        var rng = new Random(seed);
+        var result = new Dictionary<ClassifierExamples.Negative, double>();
+        foreach (var kind in Enum.GetValues<ClassifierExamples.Negative>())
+        {
+            var examples = Enumerable.Range(0, perKind).Select(_ => ClassifierExamples.NoShape(rng, imageSize, kind)).ToList();
+            using var images = ToImages(examples.Select(e => e.Pixels).ToList(), imageSize);
+            result[kind] = (double)model.Predict(images).Count(p => p["shape"] == ClassifierHeads.NoShape) / perKind;
+        }
+        return result;
     }
 }

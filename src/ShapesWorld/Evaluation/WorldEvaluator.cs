@@ -84,7 +84,7 @@ public static class WorldEvaluator
         }
         return new EvalReport
         {
-            Model = model.Folder.Root, Delta = delta is null ? null : Path.GetFullPath(delta),
+            Model = model.Folder.Root, Delta = delta is null ? null : string.Join(",", delta.Split(",").Select(Path.GetFullPath)),
             ImagesPerPrompt = settings.ImagesPerPrompt, Seed = settings.Seed, Steps = settings.Steps, Guidance = settings.Guidance,
             Prompts = outcomes,
         };

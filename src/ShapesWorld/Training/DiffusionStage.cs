@@ -15,7 +15,7 @@ namespace ShapesWorld.Training;
 /// </summary>
 public static class DiffusionStage
 {
-    public sealed record Options(int Steps = 7000, int BatchSize = 64, int DatasetSize = 30000, double LearningRate = 6e-4, int Seed = 2, int CheckpointEvery = 500, int ReportEvery = 25,
+    public sealed record Options(int Steps = 6000, int BatchSize = 64, int DatasetSize = 30000, double LearningRate = 6e-4, int Seed = 2, int CheckpointEvery = 500, int ReportEvery = 25,
         double MinSnrGamma = 5);
 
     public static void Train(UNet2DConditionModel unet, ClipTextModel text, ClipTokenizer tokenizer, AutoencoderKL vae, double scalingFactor,

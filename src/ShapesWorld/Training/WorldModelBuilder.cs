@@ -24,6 +24,8 @@ public sealed class WorldModelBuilder(string folder, Action<string> log, Cancell
     public double MinSnrGamma { get; init; } = new DiffusionStage.Options().MinSnrGamma;
     public int ClassifierSteps { get; init; } = new ClassifierTrainer.Options().Steps;
     public int Seed { get; init; } = 1;
+    public IReadOnlyList<int> UnetChannels { get; init; } = WorldModelConfigs.UnetChannels;
+    public int TextLayers { get; init; } = WorldModelConfigs.TextLayers;
     public bool Resume { get; init; }
 
     private string Path(params string[] parts) => System.IO.Path.Combine([folder, .. parts]);
@@ -79,15 +81,15 @@ public sealed class WorldModelBuilder(string folder, Action<string> log, Cancell
         using (var file = SafetensorsFile.Open(Path("vae", "diffusion_pytorch_model.safetensors"))) WeightLoader.Load("vae", vae, file);
         foreach (var p in vae.parameters()) p.requires_grad = false;
 
-        var textConfigJson = WorldModelConfigs.TextEncoder(tokenizer.VocabSize);
+        var textConfigJson = WorldModelConfigs.TextEncoder(tokenizer.VocabSize, TextLayers);
         var options = new DiffusionStage.Options(Steps: DiffusionSteps, DatasetSize: DiffusionDataset, Seed: Seed + 1, MinSnrGamma: MinSnrGamma);
         manual_seed(options.Seed);
         using var text = new ClipTextModel(ClipTextConfig.Parse(textConfigJson.ToString(), "bundled text encoder config"));
-        using var unet = new UNet2DConditionModel(UNetConfig.Parse(WorldModelConfigs.Unet().ToString(), "bundled unet config"));
+        using var unet = new UNet2DConditionModel(UNetConfig.Parse(WorldModelConfigs.Unet(UnetChannels).ToString(), "bundled unet config"));
         DiffusionStage.Train(unet, text, tokenizer, vae, vaeConfig.ScalingFactor, options, Path(".training", "diffusion"), Resume, r => log(r.ToString()), cancel);
         WorldModelConfigs.WriteJson(Path("text_encoder", "config.json"), textConfigJson);
         SafetensorsWriter.Write(Path("text_encoder", "model.safetensors"), text.state_dict(), new Dictionary<string, string> { ["format"] = "pt" });
-        WorldModelConfigs.WriteJson(Path("unet", "config.json"), WorldModelConfigs.Unet());
+        WorldModelConfigs.WriteJson(Path("unet", "config.json"), WorldModelConfigs.Unet(UnetChannels));
         // Stored in float16 to keep the shipped folder under 20 MB (the engine computes in float32; the
         // evaluation figures are the same either way).
         var half = unet.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(ScalarType.Float16));
@@ -101,6 +103,8 @@ public sealed class WorldModelBuilder(string folder, Action<string> log, Cancell
         using var model = ClassifierTrainer.Train(options, p => log($"classifier step {p.Step}/{options.Steps} loss {p.Loss:F4}"), cancel);
         var accuracy = ClassifierTrainer.Accuracy(model, options.ImageSize, 2000, Seed + 99);
         log("classifier accuracy on 2000 fresh images: " + string.Join(", ", accuracy.Select(kv => $"{kv.Key} {kv.Value:P2}")));
+        var none = ClassifierTrainer.NoShapeRate(model, options.ImageSize, 400, Seed + 98);
+        log("classifier says none on 400 fresh images with no shape, per kind: " + string.Join(", ", none.Select(kv => $"{kv.Key} {kv.Value:P2}")));
         ClassifierFiles.Save(model, options.ImageSize, options.Width, Path(ClassifierFiles.FolderName));
     }
 }

@@ -6,23 +6,31 @@ namespace ShapesWorld.Training;
 /// <summary>
 /// The bundled model's architecture: SD 1.x-family configs sized for 32x32 images on two CPU cores.
 /// VAE: three blocks (downscale 4) -> 4x8x8 latents. U-Net: two cross-attention levels on 8x8 latents.
-/// Text encoder: a two-layer CLIP text model over the world's own vocabulary.
+/// Text encoder: a three-layer CLIP text model (people-style captions need word order and lists read) over the world's own vocabulary.
 /// </summary>
 public static class WorldModelConfigs
 {
     public const int ImageSize = 32;
     public const int TextHidden = 64;
 
-    public static JObject Unet() => new()
+    /// <summary>The shipped U-Net's channels per level.</summary>
+    public static readonly IReadOnlyList<int> UnetChannels = [48, 96];
+
+    /// <summary>The shipped text encoder's layers.</summary>
+    public const int TextLayers = 3;
+
+    public static JObject Unet() => Unet(UnetChannels);
+
+    public static JObject Unet(IReadOnlyList<int> channels) => new()
     {
         ["_class_name"] = "UNet2DConditionModel",
         ["sample_size"] = ImageSize / 4,
         ["in_channels"] = 4,
         ["out_channels"] = 4,
-        ["down_block_types"] = new JArray("CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
-        ["up_block_types"] = new JArray("CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
+        ["down_block_types"] = new JArray(channels.Select(_ => "CrossAttnDownBlock2D")),
+        ["up_block_types"] = new JArray(channels.Select(_ => "CrossAttnUpBlock2D")),
         ["mid_block_type"] = "UNetMidBlock2DCrossAttn",
-        ["block_out_channels"] = new JArray(32, 64),
+        ["block_out_channels"] = new JArray(channels),
         ["layers_per_block"] = 1,
         ["attention_head_dim"] = 4,
         ["cross_attention_dim"] = TextHidden,
@@ -50,14 +58,16 @@ public static class WorldModelConfigs
         ["act_fn"] = "silu",
     };
 
-    public static JObject TextEncoder(int vocabSize) => new()
+    public static JObject TextEncoder(int vocabSize) => TextEncoder(vocabSize, TextLayers);
+
+    public static JObject TextEncoder(int vocabSize, int layers) => new()
     {
         ["architectures"] = new JArray("CLIPTextModel"),
         ["model_type"] = "clip_text_model",
         ["vocab_size"] = vocabSize,
         ["hidden_size"] = TextHidden,
         ["intermediate_size"] = 4 * TextHidden,
-        ["num_hidden_layers"] = 2,
+        ["num_hidden_layers"] = layers,
         ["num_attention_heads"] = 4,
         ["max_position_embeddings"] = 77,
         ["hidden_act"] = "quick_gelu",

@@ -41,4 +41,17 @@ public class EvalVerbTests
             .Where(g => g.Select(f => f.Name).Distinct().Count() > 1).Select(g => string.Join("/", g.Select(f => f.Name).Distinct())).ToList();
         Assert.Empty(duplicates);
     }
+
+    [Fact]
+    public void WithoutPromptsItJudgesTheModelsPromptsAsTwoSets()
+    {
+        using var tmp = new TempFolder();
+        var outPath = tmp.File("report.json");
+        var (code, stdout, stderr) = StudioProcess.Run("eval", "--model", RepoPaths.BundledModel, "--images-per-prompt", "1", "--steps", "2", "--out", outPath);
+        Assert.True(code == 0, stderr + stdout);
+        var report = JObject.Parse(File.ReadAllText(outPath));
+        Assert.Equal(["one-attribute", "mixed"], report.Properties().Select(p => p.Name));
+        Assert.NotNull(report["mixed"]?["by_concept"]?["background"]?["black"]);
+        Assert.Contains("== mixed prompts (", stdout);
+    }
 }

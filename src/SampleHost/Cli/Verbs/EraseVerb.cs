@@ -56,9 +56,8 @@ internal static class EraseVerb
     {
         HostSelection.Apply(host, args);
         var folder = host.ModelCache.ActiveModelFolder!;
-        var promptFiles = Directory.Exists(Path.Combine(folder, "prompts")) ? Directory.GetFiles(Path.Combine(folder, "prompts"), "*.jsonl").Order().ToList() : [];
-        if (promptFiles.Count == 0) throw new UsageException($"{folder}: no prompts/*.jsonl to judge the erasure with");
-        var prompts = promptFiles.SelectMany(PromptFile.Read).ToList();
+        var sets = PromptSets.Split(PromptSets.ReadFolder(folder));
+        if (sets.Count == 0) throw new UsageException($"{folder}: no prompts/*.jsonl to judge the erasure with");
         var outDir = Path.GetFullPath(args.Require("out"));
         Directory.CreateDirectory(outDir);
         var settings = new WorldEvaluator.Settings(args.Int("images-per-prompt", 1, 10000), args.Long("seed"));
@@ -72,44 +71,56 @@ internal static class EraseVerb
         var delta = result.Files.Single();
         File.Copy(delta, Path.Combine(outDir, Path.GetFileName(delta)), overwrite: true);
 
-        EvalReport before, after;
-        using (var lease = await host.ModelCache.AcquireAsync(LeaseMode.Shared, cancel))
-            before = EvalVerb.Evaluate(((StudioModel)lease.Model).Engine, null, prompts, settings, null, Path.Combine(outDir, "before.png"), cancel);
+        var before = new Dictionary<string, EvalReport>();
+        var after = new Dictionary<string, EvalReport>();
+        async Task Judge(Dictionary<string, EvalReport> into, string? edit, string picture)
+        {
+            using var lease = await host.ModelCache.AcquireAsync(LeaseMode.Shared, cancel);
+            foreach (var (name, prompts) in sets)
+                into[name] = EvalVerb.Evaluate(((StudioModel)lease.Model).Engine, null, prompts, settings, edit,
+                    EvalVerb.SheetFor(Path.Combine(outDir, picture), name), cancel);
+        }
+        await Judge(before, null, "before.png");
         await Run(host, "esd.load-edited-model", new() { ["delta"] = delta }, cancel);
-        using (var lease = await host.ModelCache.AcquireAsync(LeaseMode.Shared, cancel))
-            after = EvalVerb.Evaluate(((StudioModel)lease.Model).Engine, null, prompts, settings, delta, Path.Combine(outDir, "after.png"), cancel);
+        await Judge(after, delta, "after.png");
         await Run(host, "esd.restore-original", [], cancel);
 
         var erased = concepts.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => c.ToLowerInvariant()).ToList();
-        var summary = Summary(before, after, erased);
+        var summary = new JObject(sets.Select(set => new JProperty(set.Name, Summary(before[set.Name], after[set.Name], erased))));
         var report = new JObject
         {
-            ["concepts"] = new JArray(erased), ["delta"] = delta, ["message"] = result.Message,
-            ["summary"] = summary, ["before"] = before.ToJson(), ["after"] = after.ToJson(),
+            ["concepts"] = new JArray(erased), ["delta"] = delta, ["message"] = result.Message, ["summary"] = summary,
+            ["before"] = new JObject(before.Select(kv => new JProperty(kv.Key, kv.Value.ToJson()))),
+            ["after"] = new JObject(after.Select(kv => new JProperty(kv.Key, kv.Value.ToJson()))),
         };
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), report.ToString(Formatting.Indented));
         Console.WriteLine(result.Message);
         Console.WriteLine(summary.ToString(Formatting.Indented));
-        Console.WriteLine($"wrote {Path.Combine(outDir, "report.json")}, before.png, after.png and the delta {Path.GetFileName(delta)}");
-        if (after.Degenerate > before.Degenerate)
+        var pictures = string.Join(", ", sets.SelectMany(set => new[] { "before.png", "after.png" }.Select(f => Path.GetFileName(EvalVerb.SheetFor(f, set.Name)!))));
+        Console.WriteLine($"wrote {Path.Combine(outDir, "report.json")}, {pictures} and the delta {Path.GetFileName(delta)}");
+        int degenerateBefore = before.Values.Sum(r => r.Degenerate), degenerateAfter = after.Values.Sum(r => r.Degenerate);
+        if (degenerateAfter > degenerateBefore)
         {
             // Blank images are not an erasure: the edit broke the model.
-            Console.Error.WriteLine($"error: the edited model drew {after.Degenerate} blank or broken images (the original {before.Degenerate}): " +
+            Console.Error.WriteLine($"error: the edited model drew {degenerateAfter} blank or broken images (the original {degenerateBefore}): " +
                                     "the edit damaged the model, so nothing is judged erased");
             return 1;
         }
         return 0;
     }
-
-    /// <summary>Per attribute of an erased concept: its rate before/after, and every other value's (with the mean change).</summary>
+    /// <summary>
+    /// Per attribute the prompts ask for: each value's rate before and after (erased ones marked) and the other values'
+    /// mean and largest drop; then over every attribute, the concepts not erased ("others"): what erasure must leave alone.
+    /// </summary>
     private static JObject Summary(EvalReport before, EvalReport after, IReadOnlyList<string> erased)
     {
         var summary = new JObject { ["degenerate_before"] = before.Degenerate, ["degenerate_after"] = after.Degenerate };
         var b = before.ByConcept;
         var a = after.ByConcept;
-        foreach (var attribute in erased.Select(WorldInventory.AttributeOf).OfType<string>().Distinct())
+        var drops = new List<double>();
+        foreach (var (attribute, bv) in b)
         {
-            if (!b.TryGetValue(attribute, out var bv) || !a.TryGetValue(attribute, out var av)) continue;
+            if (!a.TryGetValue(attribute, out var av)) continue;
             var rows = new JObject();
             foreach (var value in bv.Keys)
                 rows[value] = new JObject
@@ -120,6 +131,7 @@ internal static class EraseVerb
                     ["erased"] = erased.Contains(value),
                 };
             var others = bv.Keys.Where(v => !erased.Contains(v) && av.ContainsKey(v)).ToList();
+            drops.AddRange(others.Select(v => bv[v] - av[v]));
             summary[attribute] = new JObject
             {
                 ["concepts"] = rows,
@@ -127,6 +139,12 @@ internal static class EraseVerb
                 ["others_max_drop"] = others.Count == 0 ? 0 : Math.Round(others.Max(v => bv[v] - av[v]), 4),
             };
         }
+        summary["others"] = new JObject
+        {
+            ["concepts"] = drops.Count,
+            ["mean_drop"] = drops.Count == 0 ? 0 : Math.Round(drops.Average(), 4),
+            ["max_drop"] = drops.Count == 0 ? 0 : Math.Round(drops.Max(), 4),
+        };
         return summary;
     }
 

@@ -25,12 +25,13 @@ internal static class EvalVerb
         Options =
         [
             new OptionSpec("model", "model folder (with a classifier/ subfolder)", Required: true),
-            new OptionSpec("prompts", "JSON Lines: {\"prompt\": ..., \"expect\": {\"shape\"|\"color\"|\"style\": ...}}", Required: true),
+            new OptionSpec("prompts", "JSON Lines: {\"prompt\": ..., \"expect\": {\"shape\"|\"color\"|\"style\"|\"background\": ...}} (default: every file in <model>/prompts/, " +
+                                      "reported as two sets: one-attribute and mixed prompts)"),
             new OptionSpec("images-per-prompt", "K images per prompt", "20"),
             new OptionSpec("seed", "seed of the first image", "0"),
             new OptionSpec("steps", "DDIM steps", "25"),
             new OptionSpec("guidance", "classifier-free guidance scale", "7.5"),
-            new OptionSpec("delta", "U-Net tensors to swap in before generating (an ESD delta or any safetensors of U-Net tensors by name)"),
+            new OptionSpec("delta", "U-Net tensors to swap in before generating (an ESD delta or any safetensors of U-Net tensors by name); several, comma-separated, are composed"),
             new OptionSpec("classifier", "classifier folder (default: <model>/classifier)"),
             new OptionSpec("out", "write the report as JSON here"),
             new OptionSpec("sheet", "write a labelled grid of the images here (PNG)"),
@@ -38,11 +39,26 @@ internal static class EvalVerb
         ],
         Handler = (args, cancel) =>
         {
-            var prompts = PromptFile.Read(args.Require("prompts"));
             var settings = new WorldEvaluator.Settings(args.Int("images-per-prompt", 1, 10000), args.Long("seed"), args.Int("steps", 1, 1000), args.Double("guidance"));
-            var report = Evaluate(args.Require("model"), args.Get("classifier"), prompts, settings, args.Get("delta"), args.Device(), args.Get("sheet"), cancel);
-            if (args.Get("out") is { } outPath) WriteJson(outPath, report);
-            Print(report);
+            var modelDir = args.Require("model");
+            if (args.Get("prompts") is { } file)
+            {
+                var report = Evaluate(modelDir, args.Get("classifier"), PromptFile.Read(file), settings, args.Get("delta"), args.Device(), args.Get("sheet"), cancel);
+                if (args.Get("out") is { } outPath) WriteJson(outPath, report);
+                Print(report);
+                return Task.FromResult(0);
+            }
+            var sets = PromptSets.Split(PromptSets.ReadFolder(modelDir));
+            if (sets.Count == 0) throw new UsageException($"{Path.Combine(modelDir, "prompts")}: no prompts (*.jsonl) to judge with; pass --prompts");
+            var reports = new JObject();
+            foreach (var (name, prompts) in sets)
+            {
+                Console.WriteLine($"== {name} prompts ({prompts.Count}) ==");
+                var report = Evaluate(modelDir, args.Get("classifier"), prompts, settings, args.Get("delta"), args.Device(), SheetFor(args.Get("sheet"), name), cancel);
+                Print(report);
+                reports[name] = report.ToJson();
+            }
+            if (args.Get("out") is { } setsPath) AtomicFile.WriteAllText(setsPath, reports.ToString(Formatting.Indented));
             return Task.FromResult(0);
         },
     };
@@ -54,8 +70,11 @@ internal static class EvalVerb
         using var patches = new WeightPatcher(model.Unet);
         if (delta is not null)
         {
-            using var contents = SafetensorsFiles.Instance.Read(delta);
-            patches.Apply(contents.Tensors, Path.GetFileName(delta));
+            // Several deltas are composed as a project's safe checkpoint is: each at strength 1, their changes summed.
+            var files = delta.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var contents = files.Select(SafetensorsFiles.Instance.Read).ToList();
+            try { patches.Apply(contents.Select(c => new Host.Abstractions.PatchPart(c.Tensors)).ToList(), string.Join("+", files.Select(Path.GetFileName))); }
+            finally { foreach (var c in contents) c.Dispose(); }
         }
         return Evaluate(model, classifierDir, prompts, settings, delta, sheet, cancel);
     }
@@ -65,6 +84,10 @@ internal static class EvalVerb
         string? delta, string? sheet, CancellationToken cancel) =>
         WorldEvaluator.Evaluate(model, classifierDir, prompts, settings, delta, sheet,
             (done, total) => Console.Error.WriteLine($"eval: prompt {done}/{total}"), cancel);
+
+    /// <summary>"sheet.png" for the first set, "sheet.mixed.png" for the mixed one.</summary>
+    public static string? SheetFor(string? sheet, string set) =>
+        sheet is null || set == PromptSets.OneAttribute ? sheet : Path.ChangeExtension(sheet, null) + "." + set + Path.GetExtension(sheet);
 
     public static void WriteJson(string path, EvalReport report) =>
         AtomicFile.WriteAllText(path, report.ToJson().ToString(Formatting.Indented));

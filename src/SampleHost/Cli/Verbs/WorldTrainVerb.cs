@@ -18,6 +18,8 @@ internal static class WorldTrainVerb
             new OptionSpec("dataset", "scenes encoded for the diffusion stage", new DiffusionStage.Options().DatasetSize.ToString()),
             new OptionSpec("min-snr-gamma", "weight each diffusion sample by min(SNR, gamma) / SNR; 0 for plain MSE", new DiffusionStage.Options().MinSnrGamma.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new OptionSpec("classifier-steps", "classifier training steps", new ShapesWorld.Classifier.ClassifierTrainer.Options().Steps.ToString()),
+            new OptionSpec("unet-channels", "U-Net channels per level, comma-separated", string.Join(",", WorldModelConfigs.UnetChannels)),
+            new OptionSpec("text-layers", "text encoder layers", WorldModelConfigs.TextLayers.ToString()),
             new OptionSpec("seed", "seed", "1"),
             new OptionSpec("resume", "continue interrupted stages from their checkpoints", IsFlag: true),
         ],
@@ -33,6 +35,8 @@ internal static class WorldTrainVerb
                 MinSnrGamma = args.Double("min-snr-gamma", min: 0),
                 ClassifierSteps = args.Int("classifier-steps", 1, 10_000_000),
                 Seed = args.Int("seed"),
+                UnetChannels = UnetChannels(args.Require("unet-channels")),
+                TextLayers = args.Int("text-layers", 1, 48),
                 Resume = args.Flag("resume"),
             };
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -41,4 +45,13 @@ internal static class WorldTrainVerb
             return Task.FromResult(0);
         },
     };
+
+    private static int[] UnetChannels(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var channels = parts.Select(p => int.TryParse(p, out var c) && c >= 16 && c % 16 == 0 ? c : -1).ToArray();
+        if (channels.Length < 2 || channels.Any(c => c < 0))
+            throw new UsageException($"--unet-channels: expected two or more comma-separated multiples of 16 (the norm groups), got '{text}'");
+        return channels;
+    }
 }

@@ -1,0 +1,33 @@
+using Newtonsoft.Json.Linq;
+using TestUtilities;
+
+namespace SampleHost.Tests.Cli;
+
+/// <summary>The README's main command, shortened: it reports the one-attribute and the mixed prompts apart.</summary>
+[Collection(HeavyTests.Name)]
+public class EraseVerbTests
+{
+    [Fact]
+    public void ReportsBothPromptSetsWithTheirPictures()
+    {
+        using var tmp = new TempFolder();
+        var (code, stdout, stderr) = StudioProcess.Run("erase", "--concepts", "star", "--model", RepoPaths.BundledModel, "--iterations", "2",
+            "--pool-size", "2", "--retain-pool-size", "1", "--images-per-prompt", "1", "--out", tmp.Path);
+        Assert.True(code == 0, stderr + stdout);
+
+        var report = JObject.Parse(File.ReadAllText(Path.Combine(tmp.Path, "report.json")));
+        foreach (var set in new[] { "one-attribute", "mixed" })
+        {
+            var summary = report["summary"]![set]!;
+            Assert.True((bool)summary["shape"]!["concepts"]!["star"]!["erased"]!);
+            Assert.False((bool)summary["shape"]!["concepts"]!["circle"]!["erased"]!);
+            Assert.NotNull(summary["others"]?["max_drop"]);
+            Assert.NotNull(report["before"]![set]!["by_concept"]);
+            Assert.NotNull(report["after"]![set]!["by_concept"]);
+        }
+        // The mixed prompts judge every attribute: the other concepts' figures include colours, styles and backgrounds.
+        Assert.Equal(8 + 6 + 4 + 2 - 1, (int)report["summary"]!["mixed"]!["others"]!["concepts"]!);
+        foreach (var picture in new[] { "before.png", "after.png", "before.mixed.png", "after.mixed.png" })
+            Assert.True(File.Exists(Path.Combine(tmp.Path, picture)), picture);
+    }
+}
