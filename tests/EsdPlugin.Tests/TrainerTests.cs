@@ -134,12 +134,13 @@ public class TrainerTests
         var command = EraseConceptCommand.Create(h.Services);
         var plain = Assert.Single((await h.Run(command, Quick("cat"))).Files);
         var dog = Quick("cat"); dog["anchor"] = "dog"; dog["name"] = "cat-against-dog";
-        var self = Quick("cat"); self["anchor"] = "cat"; self["name"] = "cat-against-cat";
+        var none = Quick("cat"); none["anchor"] = "none"; none["name"] = "cat-against-nothing";
         var againstDog = Assert.Single((await h.Run(command, dog)).Files);
-        var againstSelf = Assert.Single((await h.Run(command, self)).Files);
+        var againstNothing = Assert.Single((await h.Run(command, none)).Files);
 
         Assert.Equal("dog", DeltaFile.Inspect(h.Context.TensorFiles, againstDog).Metadata["anchor"]);
         Assert.False(DeltaFile.Inspect(h.Context.TensorFiles, plain).Metadata.ContainsKey("anchor"));
+        Assert.False(DeltaFile.Inspect(h.Context.TensorFiles, againstNothing).Metadata.ContainsKey("anchor"));
         using var lease = await h.Cache.AcquireAsync(LeaseMode.Shared);
         var live = lease.Model.Unet.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         double Moved(string file, string? from = null)
@@ -148,9 +149,8 @@ public class TrainerTests
             using var f = from is null ? null : h.Context.TensorFiles.Read(from);
             return Math.Sqrt(t.Tensors.Sum(kv => (kv.Value - (f?.Tensors[kv.Key] ?? live[kv.Key])).pow(2).sum().item<float>()));
         }
-        // Anchored on the concept itself the target is the frozen prediction for the same prompt: nothing to learn, the
-        // weights stay exactly as they were. Against another word the run differs from plain ESD's.
-        Assert.Equal(0, Moved(againstSelf));
+        // "none" is plain ESD, the same run; against another word the negative guidance, and so the run, differ.
+        Assert.Equal(0, Moved(againstNothing, plain));
         Assert.True(Moved(againstDog, plain) > 0.3 * Moved(plain), $"anchored on dog: {Moved(againstDog, plain):G3} from plain ESD, whose update is {Moved(plain):G3}");
     }
 

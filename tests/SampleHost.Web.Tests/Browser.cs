@@ -58,7 +58,7 @@ public sealed class Browser : IAsyncDisposable
     public Task<T> Eval<T>(string expression) => Page.EvaluateExpressionAsync<T>(expression);
 
     /// <summary>Waits until the JavaScript <paramref name="condition"/> holds.</summary>
-    public Task Until(string condition) => Page.WaitForFunctionAsync($"() => {condition}", new WaitForFunctionOptions { PollingInterval = 50, Timeout = 180_000 });
+    public Task Until(string condition) => Page.WaitForFunctionAsync($"() => {condition}", new WaitForFunctionOptions { PollingInterval = 50, Timeout = 480_000 });
 
     public async ValueTask DisposeAsync()
     {

@@ -11,7 +11,10 @@ public class EraseVerbTests
     public void ReportsBothPromptSetsWithTheirPictures()
     {
         using var tmp = new TempFolder();
-        var (code, stdout, stderr) = StudioProcess.Run("erase", "--concepts", "star", "--model", RepoPaths.BundledModel, "--iterations", "2",
+        // Minutes, not seconds, when other test processes share the cores: pools for the defaults' many prompts, then
+        // both prompt sets judged twice.
+        var (code, stdout, stderr) = StudioProcess.Run(new Dictionary<string, string> { ["STUDIO_DATA_DIR"] = StudioProcess.FreshDataFolder() }, TimeSpan.FromMinutes(8),
+            "erase", "--concepts", "star", "--model", RepoPaths.BundledModel, "--iterations", "2",
             "--pool-size", "2", "--retain-pool-size", "1", "--images-per-prompt", "1", "--out", tmp.Path);
         Assert.True(code == 0, stderr + stdout);
 
