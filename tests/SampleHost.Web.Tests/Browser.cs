@@ -27,6 +27,9 @@ public sealed class Browser : IAsyncDisposable
             ExecutablePath = ExecutablePath ?? throw new InvalidOperationException("no Chromium"),
             // As root in a container Chromium needs --no-sandbox; /dev/shm is small there.
             Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+            // A wait for a condition is one protocol call: it must outlive Until's own limit (a training's first progress
+            // can take minutes when test processes share the cores).
+            ProtocolTimeout = 600_000,
         });
         var page = await browser.NewPageAsync();
         await page.SetViewportAsync(new ViewPortOptions { Width = 1400, Height = 1000 });
