@@ -51,10 +51,14 @@ internal static class EvalVerb
             var sets = PromptSets.Split(PromptSets.ReadFolder(modelDir));
             if (sets.Count == 0) throw new UsageException($"{Path.Combine(modelDir, "prompts")}: no prompts (*.jsonl) to judge with; pass --prompts");
             var reports = new JObject();
+            // One model load (and delta swap) for every set.
+            using var model = StableDiffusionModel.Load(modelDir, args.Device(), ScalarType.Float32);
+            using var patches = new WeightPatcher(model.Unet);
+            ApplyDeltas(patches, args.Get("delta"));
             foreach (var (name, prompts) in sets)
             {
                 Console.WriteLine($"== {name} prompts ({prompts.Count}) ==");
-                var report = Evaluate(modelDir, args.Get("classifier"), prompts, settings, args.Get("delta"), args.Device(), SheetFor(args.Get("sheet"), name), cancel);
+                var report = Evaluate(model, args.Get("classifier"), prompts, settings, args.Get("delta"), SheetFor(args.Get("sheet"), name), cancel);
                 Print(report);
                 reports[name] = report.ToJson();
             }
@@ -68,6 +72,12 @@ internal static class EvalVerb
     {
         using var model = StableDiffusionModel.Load(modelDir, device, ScalarType.Float32);
         using var patches = new WeightPatcher(model.Unet);
+        ApplyDeltas(patches, delta);
+        return Evaluate(model, classifierDir, prompts, settings, delta, sheet, cancel);
+    }
+
+    private static void ApplyDeltas(WeightPatcher patches, string? delta)
+    {
         if (delta is not null)
         {
             // Several deltas are composed as a project's safe checkpoint is: each at strength 1, their changes summed.
@@ -76,7 +86,6 @@ internal static class EvalVerb
             try { patches.Apply(contents.Select(c => new Host.Abstractions.PatchPart(c.Tensors)).ToList(), string.Join("+", files.Select(Path.GetFileName))); }
             finally { foreach (var c in contents) c.Dispose(); }
         }
-        return Evaluate(model, classifierDir, prompts, settings, delta, sheet, cancel);
     }
 
     /// <summary>Evaluates a loaded model as it is (with whatever weights are live), reporting progress on stderr.</summary>
