@@ -54,6 +54,10 @@ public class ProcessTests
             var refused = StudioProcess.RunInData(data, "generate", "--project", project, "--prompt", "a cat", "--steps", "3", "--seed", "1");
             Assert.NotEqual(0, refused.Code);
             Assert.Contains("esd.apply-blocklist", refused.Stderr);
+            // SLD against the blocked concept is a baseline, not an erasure: the guard refuses it just the same.
+            var steered = StudioProcess.RunInData(data, "generate", "--project", project, "--prompt", "a cat", "--steps", "3", "--seed", "1", "--sld", "cat", "--sld-preset", "max");
+            Assert.Equal(refused.Code, steered.Code);
+            Assert.Contains("esd.apply-blocklist", steered.Stderr);
 
             var menu = StudioProcess.RunInData(data, "menu");
             foreach (var id in new[] { "esd.erase-concept", "esd.load-edited-model", "esd.restore-original", "esd.apply-blocklist" })

@@ -133,6 +133,28 @@ public class TrajectoryPoolTests
         Assert.Equal((0L, 0L), fresh.PoolBytes);
     }
 
+    [Fact]
+    public async Task PoolFillingsReportProgressBeforeTheFirstIterationAndTheFractionOnlyGrows()
+    {
+        using var h = new Harness();
+        using var lease = await h.Cache.AcquireAsync(LeaseMode.Exclusive);
+        var trainer = new EsdTrainer(lease.Model, h.Context.TensorFiles);
+        var reports = new List<EsdProgress>();
+        using var result = trainer.Train(Frozen(6) with { Preserve = ["dog", "bird"], RetainPoolSize = 2, PoolRefresh = 3 }, false, reports.Add, CancellationToken.None);
+
+        var first = reports.TakeWhile(r => r.Phase is not null).ToList();
+        Assert.Contains(first, r => r.Phase!.StartsWith("filling the erasure's pool", StringComparison.Ordinal));
+        Assert.Contains(first, r => r.Phase!.StartsWith("filling the retain term's pool", StringComparison.Ordinal));
+        Assert.All(first, r => Assert.Equal(0, r.Iteration));
+        Assert.True(first[^1].Fraction > 0, "the bar must move while the pools fill");
+        // The refill at iteration 3 is reported too, and the fraction never goes back.
+        Assert.Contains(reports, r => r.Phase is not null && r.Iteration == 3);
+        for (int i = 1; i < reports.Count; i++) Assert.True(reports[i].Fraction >= reports[i - 1].Fraction, $"report {i}: {reports[i - 1].Fraction} -> {reports[i].Fraction}");
+        Assert.Equal(1.0, reports[^1].Fraction, 9);
+        Assert.Equal(Enumerable.Range(1, 6), reports.Where(r => r.Phase is null).Select(r => r.Iteration));
+        Assert.Contains("before iteration 1/6", first[0].Describe());
+    }
+
     public static TheoryData<string> ResumableRuns => ["frozen pool refreshed every 3", "trained pool refreshed every 3", "retain pool"];
 
     [Theory]

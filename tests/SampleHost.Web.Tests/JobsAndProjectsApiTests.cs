@@ -56,6 +56,24 @@ public sealed class JobsAndProjectsApiTests
     }
 
     [Fact]
+    public async Task GenerateWithSldRecordsItInTheImagesParametersAndRefusesAnUnknownPreset()
+    {
+        using var serve = ServeProcess.Start();
+        using var client = serve.Client();
+        using (var bad = await client.PostAsync("/api/generate", JsonRequests.Content(new { prompt = "a circle", steps = 2, sldConcept = "star", sldPreset = "extreme" })))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+            var error = JObject.Parse(await bad.Content.ReadAsStringAsync());
+            Assert.Contains("weak, medium, strong, max", (string?)error["fields"]?["sldPreset"]);
+        }
+        var generate = await Post(client, "/api/generate", new { prompt = "a star", steps = 3, count = 1, seed = 5, sldConcept = "star", sldPreset = "max" });
+        var done = await WaitFor(client, (string)generate["id"]!, Finished, "finished");
+        Assert.Equal("succeeded", (string?)done["state"]);
+        var images = (JArray)(await client.GetJson("/api/images"))["images"]!;
+        Assert.Contains("SLD concept: \"star\", SLD: \"max", (string?)images.Single()["parameters"]);
+    }
+
+    [Fact]
     public async Task OpeningAProjectSwapsItsSafeCheckpointInAndOneWithoutABlocklistRestoresTheOriginal()
     {
         using var serve = ServeProcess.Start(safeIterations: 10);

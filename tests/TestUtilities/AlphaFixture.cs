@@ -12,6 +12,8 @@ public static class AlphaFixture
     public static string Folder => Path.Combine(RepoPaths.TestData, "reference", "alpha");
     public static string Inputs => Path.Combine(Folder, "probe", "inputs.safetensors");
     public static string Outputs => Path.Combine(Folder, "probe", "outputs.safetensors");
+    /// <summary>Final latents of diffusers' Safe Latent Diffusion pipeline per preset (probe/README.md, "SLD check").</summary>
+    public static string SldOutputs => Path.Combine(Folder, "probe", "sld.safetensors");
 
     /// <summary>A writable copy of the fixture's model folder (for tests that damage it).</summary>
     public static TempFolder CopyModel()
@@ -42,5 +44,7 @@ public static class SdxlAlphaFixture
     public static string Folder => Path.Combine(RepoPaths.TestData, "reference", "sdxl-alpha");
     public static string Inputs => Path.Combine(Folder, "probe", "inputs.safetensors");
     public static string Outputs => Path.Combine(Folder, "probe", "outputs.safetensors");
+    /// <summary>Final latents of diffusers' Safe Latent Diffusion pipeline per preset (probe/README.md, "SLD check").</summary>
+    public static string SldOutputs => Path.Combine(Folder, "probe", "sld.safetensors");
     public static readonly string[] Prompts = ["a photo of a cat", "a painting in the style of van gogh"];
 }

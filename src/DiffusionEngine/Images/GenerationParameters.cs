@@ -1,4 +1,6 @@
 using System.Globalization;
+using DiffusionEngine.StableDiffusion;
+using Newtonsoft.Json;
 
 namespace DiffusionEngine.Images;
 
@@ -20,6 +22,8 @@ public sealed record GenerationParameters
     public double Eta { get; init; }
     /// <summary>Weight edits in effect (e.g. an ESD delta's stamp and concepts); empty for the base model.</summary>
     public IReadOnlyList<string> Edits { get; init; } = [];
+    /// <summary>Safe Latent Diffusion's concept and settings when it steered the sampling; null: none.</summary>
+    public SafetyGuidance? Safety { get; init; }
 
     public string ModelHash => ModelFingerprint.Length >= 10 ? ModelFingerprint[..10] : ModelFingerprint;
 
@@ -31,7 +35,9 @@ public sealed record GenerationParameters
         if (NegativePrompt.Length > 0) lines.Add($"Negative prompt: {NegativePrompt}");
         lines.Add(string.Join(", ",
             $"Steps: {Steps}", $"Sampler: {Sampler}", string.Create(c, $"CFG scale: {Guidance}"), $"Seed: {Seed}",
-            $"Size: {Width}x{Height}", $"Model hash: {ModelHash}", $"Model: {Model}"));
+            $"Size: {Width}x{Height}", $"Model hash: {ModelHash}", $"Model: {Model}")
+            // Values with commas are quoted, as A1111 quotes them (a JSON string).
+            + (Safety is { } s ? string.Create(c, $", SLD concept: {JsonConvert.ToString(s.Concept)}, SLD: {JsonConvert.ToString(s.Describe())}") : ""));
         return string.Join("\n", lines);
     }
 }

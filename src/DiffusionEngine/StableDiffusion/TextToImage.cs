@@ -21,6 +21,8 @@ public sealed record TextToImageRequest
     public int BatchSize { get; init; } = 8;
     public int? Width { get; init; }
     public int? Height { get; init; }
+    /// <summary>Safe Latent Diffusion against a concept while sampling; null: none.</summary>
+    public SafetyGuidance? Safety { get; init; }
 }
 
 /// <summary>Text-to-image with classifier-free guidance (DDIM or Euler), for SD 1.x and SDXL.</summary>
@@ -46,6 +48,7 @@ public static class TextToImage
             throw new ArgumentException($"width and height may be at most {MaxSide} pixels, got {width}x{height}");
         if (!double.IsFinite(request.Guidance)) throw new ArgumentException($"guidance must be a finite number, got {request.Guidance}");
         if (!double.IsFinite(request.Eta) || request.Eta < 0) throw new ArgumentException($"eta must be a finite number of at least 0, got {request.Eta}");
+        request.Safety?.Validated();
         var results = new List<(Tensor, GenerationParameters)>();
         int totalSteps = request.Count * request.Steps, doneSteps = 0;
         using var noGrad = no_grad();
@@ -61,9 +64,11 @@ public static class TextToImage
             var latents = cat(noise).to(model.Dtype, model.Device);
             using var cond = model.EncodePrompts(Enumerable.Repeat(request.Prompt, n).ToList(), width, height);
             using var uncond = model.EncodeNegative(request.NegativePrompt is null ? null : Enumerable.Repeat(request.NegativePrompt, n).ToList(), n, width, height);
+            using var concept = request.Safety is { IsActive: true } sld ? model.EncodePrompts(Enumerable.Repeat(sld.Concept, n).ToList(), width, height) : null;
             using var scheduler = model.CreateScheduler(request.Sampler);
             var x0 = GuidedSampler.Sample(model.Unet, scheduler, latents, cond, uncond, request.Guidance, request.Steps, request.Eta,
-                onStep: (s, _) => onStep?.Invoke(doneSteps + s * n, totalSteps), cancel: cancel);
+                onStep: (s, _) => onStep?.Invoke(doneSteps + s * n, totalSteps), cancel: cancel,
+                safety: concept is null ? null : (request.Safety!, concept));
             doneSteps += n * request.Steps;
             var images = model.DecodeLatents(x0).to(float32).cpu();
             for (int i = 0; i < n; i++)
@@ -74,6 +79,7 @@ public static class TextToImage
                     Sampler = scheduler is EulerDiscreteScheduler ? "Euler" : "DDIM",
                     Guidance = request.Guidance, Eta = request.Eta, Seed = request.Seed + start + i, Width = width, Height = height,
                     ModelFingerprint = modelFingerprint, Model = model.Name, Device = model.Device.ToString(), Edits = edits,
+                    Safety = request.Safety,
                 };
                 results.Add((images[i].MoveToOuterDisposeScope(), p));
             }

@@ -93,7 +93,7 @@ internal static class EraseConceptCommand
         {
             var trainer = new EsdTrainer(model, services.Context.TensorFiles) { CheckpointFolder = services.CheckpointFolder };
             return trainer.Train(settings, inv.Arguments.GetValueOrDefault("resume") is true,
-                p => inv.Progress.Report(new ProgressReport((double)p.Iteration / p.Iterations, p.Describe())), inv.Cancellation);
+                p => inv.Progress.Report(new ProgressReport(p.Fraction, p.Describe())), inv.Cancellation);
         }
         finally
         {

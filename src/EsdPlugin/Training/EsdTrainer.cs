@@ -73,11 +73,23 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
                     start = (resumedFrom = reached).Value;
                 bool smallCalls = s.OneThreadForSmallCalls && IntraOpThreads.SmallCalls(unet, latentShape, callsOf: 3);
                 bool trimHeap = trained.Sum(t => t.Parameter.numel() * t.Parameter.element_size()) >= HeapTrim.FromBytes;
+                // The run's work in U-Net sample evaluations, so the reported fraction moves while the pools fill (minutes
+                // before the first iteration with large pools) and iterations count for what they cost. An iteration is
+                // weighted as about six per x_t (the trained forward and backward, the teacher's calls): an estimate.
+                double iterationCost = 6.0 * s.BatchSize;
+                double totalWork = prompts.Pools.FillCostBetween(start, s.Iterations, s) + iterationCost * (s.Iterations - start), workDone = 0;
+                double Fraction(double work) => (start + (s.Iterations - start) * Math.Min(1, work / totalWork)) / s.Iterations;
                 clock.Start();
                 for (int i = start; i < s.Iterations; i++)
                 {
                     cancel.ThrowIfCancellationRequested();
-                    prompts.Pools.Prepare(i, s, originals, prompts, cancel);
+                    int last = i;
+                    workDone += prompts.Pools.Prepare(i, s, originals, prompts, cancel, (pool, work, filled) =>
+                        progress?.Invoke(new EsdProgress(last, s.Iterations, loss, clock.Elapsed, null)
+                        {
+                            Phase = $"filling the {pool} pool, {filled:P0}", Fraction = Fraction(workDone + work),
+                        }));
+                    workDone += iterationCost;
                     float iterationLoss;
                     XtPlan plan;
                     using (smallCalls ? IntraOpThreads.Use(1) : null)
@@ -99,7 +111,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
                         ? (elapsed - pools.Filling) * ((double)(s.Iterations - done) / (done - start))
                           + (pools.Fillings > 0 ? pools.Filling / pools.Fillings * pools.FillingsBetween(done, s.Iterations, s) : TimeSpan.Zero)
                         : (TimeSpan?)null;
-                    progress?.Invoke(new EsdProgress(done, s.Iterations, loss, elapsed, remaining) { Plan = plan });
+                    progress?.Invoke(new EsdProgress(done, s.Iterations, loss, elapsed, remaining) { Plan = plan, Fraction = Fraction(workDone) });
                 }
             }
             finally
@@ -251,17 +263,37 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
             return (erased is null ? 0 : Count(erasedFrozen ? s.PoolRefresh : s.XtRefresh)) + (kept is null ? 0 : Count(s.PoolRefresh));
         }
 
-        /// <summary>Fills each pool whose generation iteration <paramref name="iteration"/> is past.</summary>
-        public void Prepare(int iteration, EsdSettings s, FrozenOriginals originals, Prompts prompts, CancellationToken cancel)
+        /// <summary>The fillings' work (<see cref="TrajectoryPool.FillCost"/>) that iterations [<paramref name="from"/>, <paramref name="to"/>) need from now.</summary>
+        public double FillCostBetween(int from, int to, EsdSettings s)
+        {
+            if (to <= from) return 0;
+            double Cost(TrajectoryPool? pool, int refresh)
+            {
+                if (pool is null) return 0;
+                int first = GenerationAt(from, refresh), last = GenerationAt(to - 1, refresh);
+                return pool.FillCost * (last - first + (pool.Generation == first ? 0 : 1));
+            }
+            return Cost(erased, erasedFrozen ? s.PoolRefresh : s.XtRefresh) + Cost(kept, s.PoolRefresh);
+        }
+
+        /// <summary>
+        /// Fills each pool whose generation iteration <paramref name="iteration"/> is past; <paramref name="onFill"/> gets
+        /// the pool's name, the work done so far in this call and the fraction of that pool filled. Returns the work done
+        /// (the fillings' cost).
+        /// </summary>
+        public double Prepare(int iteration, EsdSettings s, FrozenOriginals originals, Prompts prompts, CancellationToken cancel,
+            Action<string, double, double>? onFill = null)
         {
             long started = Stopwatch.GetTimestamp();
+            double work = 0;
             if (erased is not null)
             {
                 int g = GenerationAt(iteration, erasedFrozen ? s.PoolRefresh : s.XtRefresh);
                 if (erased.Generation != g)
                 {
                     using (erasedFrozen ? originals.AsTeacher() : null)
-                        erased.Fill(g, s.Seed, prompts.Uncond, prompts.ErasedXtPrompts, cancel);
+                        erased.Fill(g, s.Seed, prompts.Uncond, prompts.ErasedXtPrompts, cancel, f => onFill?.Invoke("erasure's", erased.FillCost * f, f));
+                    work += erased.FillCost;
                     Fillings++;
                 }
             }
@@ -270,13 +302,17 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
                 int g = GenerationAt(iteration, s.PoolRefresh);
                 if (kept.Generation != g)
                 {
+                    double before = work;
                     using (originals.AsTeacher())
-                        kept.Fill(g, s.Seed ^ 0x4B45_5054L, prompts.Uncond, prompts.KeptPrompts, cancel);
+                        kept.Fill(g, s.Seed ^ 0x4B45_5054L, prompts.Uncond, prompts.KeptPrompts, cancel,
+                            f => onFill?.Invoke("retain term's", before + kept.FillCost * f, f));
+                    work += kept.FillCost;
                     Fillings++;
                 }
             }
             PeakHeld = Math.Max(PeakHeld, (erased?.HeldBytes ?? 0) + (kept?.HeldBytes ?? 0));
             Filling += Stopwatch.GetElapsedTime(started);
+            return work;
         }
 
         public void Dispose()

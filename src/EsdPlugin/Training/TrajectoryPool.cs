@@ -77,14 +77,19 @@ internal sealed class TrajectoryPool : IDisposable
     /// <summary>Bytes the pool's tensors hold now (at most <see cref="Bytes"/>).</summary>
     public long HeldBytes => _trajectories.Concat(_predictions).Sum(t => t.numel() * t.element_size());
 
+    /// <summary>One filling's work in U-Net sample evaluations (each call runs [uncond; cond]).</summary>
+    public long FillCost => (long)Prompts * Size * (KeepsPredictions ? _states : _states - 1) * 2;
+
     public static long BytesFor(int prompts, int size, int states, long[] latent) =>
         checked(prompts * (long)size * states * latent.Aggregate(1L, (a, b) => a * b) * sizeof(float));
 
     /// <summary>
     /// Samples generation <paramref name="generation"/> for every prompt, with the U-Net as it is now (the caller swaps
     /// in the frozen originals for a frozen pool). <paramref name="conditionings"/>[p] is prompt p's [1, 77, D].
+    /// <paramref name="onProgress"/> gets the fraction of the filling done after every sampler step.
     /// </summary>
-    public void Fill(int generation, long seed, Conditioning uncond, IReadOnlyList<Conditioning> conditionings, CancellationToken cancel)
+    public void Fill(int generation, long seed, Conditioning uncond, IReadOnlyList<Conditioning> conditionings, CancellationToken cancel,
+        Action<double>? onProgress = null)
     {
         if (conditionings.Count != Prompts) throw new ArgumentException($"the {Name} pool holds {Prompts} prompts, not {conditionings.Count}");
         var filled = new List<Tensor>(Prompts);
@@ -120,6 +125,7 @@ internal sealed class TrajectoryPool : IDisposable
                 for (int step = 1; step <= calls; step++)
                 {
                     cancel.ThrowIfCancellationRequested();
+                    onProgress?.Invoke((start * (double)calls + n * (step - 1)) / ((double)jobs.Count * calls));
                     using var stepScope = NewDisposeScope();
                     long t = _timesteps[_first + step - 1];
                     var input = x.to(dtype);

@@ -1,3 +1,4 @@
+using DiffusionEngine.StableDiffusion;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using Newtonsoft.Json.Serialization;
@@ -25,6 +26,10 @@ public sealed record EvalReport
     public required long Seed { get; init; }
     public required int Steps { get; init; }
     public required double Guidance { get; init; }
+    /// <summary>The negative prompt the images were sampled with; null: none (the empty prompt).</summary>
+    public string? NegativePrompt { get; init; }
+    /// <summary>Safe Latent Diffusion the images were sampled with; null: none.</summary>
+    public SafetyGuidance? Safety { get; init; }
     public required IReadOnlyList<PromptOutcome> Prompts { get; init; }
 
     /// <summary>Per attribute: the fraction of images (over prompts expecting that attribute) showing the expected value.</summary>

@@ -11,7 +11,10 @@ namespace ShapesWorld.Evaluation;
 /// </summary>
 public static class WorldEvaluator
 {
-    public sealed record Settings(int ImagesPerPrompt = 20, long Seed = 0, int Steps = 25, double Guidance = 7.5);
+    /// <param name="NegativePrompt">Steered away from by classifier-free guidance (null: the empty prompt).</param>
+    /// <param name="Safety">Safe Latent Diffusion while sampling (null: none).</param>
+    public sealed record Settings(int ImagesPerPrompt = 20, long Seed = 0, int Steps = 25, double Guidance = 7.5,
+        string? NegativePrompt = null, SafetyGuidance? Safety = null);
 
     /// <returns>The outcomes and, per prompt, the images [K, 3, S, S] in [-1, 1] (caller disposes).</returns>
     public static (List<PromptOutcome> Outcomes, List<Tensor> Images) Run(StableDiffusionModel model, WorldClassifier classifier,
@@ -26,7 +29,7 @@ public static class WorldEvaluator
             var generated = TextToImage.Generate(model, new TextToImageRequest
             {
                 Prompt = p.Prompt, Steps = s.Steps, Guidance = s.Guidance, Seed = s.Seed + 1000L * i,
-                Count = s.ImagesPerPrompt, BatchSize = s.ImagesPerPrompt,
+                Count = s.ImagesPerPrompt, BatchSize = s.ImagesPerPrompt, NegativePrompt = s.NegativePrompt, Safety = s.Safety,
             }, "", [], cancel: cancel);
             var batch = stack(generated.Select(g => g.Image).ToList());
             foreach (var (img, _) in generated) img.Dispose();
@@ -86,7 +89,7 @@ public static class WorldEvaluator
         {
             Model = model.Folder.Root, Delta = delta is null ? null : string.Join(",", delta.Split(",").Select(Path.GetFullPath)),
             ImagesPerPrompt = settings.ImagesPerPrompt, Seed = settings.Seed, Steps = settings.Steps, Guidance = settings.Guidance,
-            Prompts = outcomes,
+            NegativePrompt = settings.NegativePrompt, Safety = settings.Safety, Prompts = outcomes,
         };
     }
 }

@@ -21,6 +21,33 @@ public class EvalVerbTests
     }
 
     [Fact]
+    public void TheBaselinesSampleDifferentlyAndAreRecordedInTheReport()
+    {
+        using var tmp = new TempFolder();
+        var prompts = tmp.File("one.jsonl");
+        File.WriteAllText(prompts, "{\"prompt\": \"a star\", \"expect\": {\"shape\": \"star\"}}\n");
+        string[] common = ["eval", "--model", RepoPaths.BundledModel, "--prompts", prompts, "--images-per-prompt", "2", "--steps", "4"];
+        JObject Run(string name, params string[] extra)
+        {
+            var outPath = tmp.File(name + ".json");
+            var (code, stdout, stderr) = StudioProcess.Run([.. common, .. extra, "--out", outPath, "--sheet", tmp.File(name + ".png")]);
+            Assert.True(code == 0, stderr + stdout);
+            return JObject.Parse(File.ReadAllText(outPath));
+        }
+        var plain = Run("plain");
+        var negative = Run("negative", "--negative-prompt", "star");
+        var sld = Run("sld", "--sld", "star", "--sld-preset", "max");
+        Assert.Equal(JTokenType.Null, plain["safety"]!.Type);
+        Assert.Equal("star", (string?)negative["negative_prompt"]);
+        Assert.Equal("star", (string?)sld["safety"]!["concept"]);
+        Assert.Equal(5000.0, (double)sld["safety"]!["guidance_scale"]!);
+        // Each method changes the images (the grids differ), not only the parameters.
+        var sheets = new[] { "plain", "negative", "sld" }.Select(n => File.ReadAllBytes(tmp.File(n + ".png"))).ToList();
+        Assert.False(sheets[0].AsSpan().SequenceEqual(sheets[1]));
+        Assert.False(sheets[0].AsSpan().SequenceEqual(sheets[2]));
+    }
+
+    [Fact]
     public void TheReportHoldsEachFigureOnce()
     {
         using var tmp = new TempFolder();

@@ -17,7 +17,8 @@ public class ModelVerbsTests
         Assert.True(code == 0, stderr);
 
         var actual = AlphaFixture.ReadAll(outPath);
-        var reference = AlphaFixture.ReadAll(AlphaFixture.Outputs);
+        // The diffusers outputs and the SLD pipeline's (probe/README.md, "SLD check").
+        var reference = AlphaFixture.ReadAll(AlphaFixture.Outputs).Concat(AlphaFixture.ReadAll(AlphaFixture.SldOutputs)).ToDictionary();
         try
         {
             Assert.Equal(reference.Keys.OrderBy(k => k), actual.Keys.OrderBy(k => k));
@@ -26,6 +27,30 @@ public class ModelVerbsTests
             {
                 Assert.Equal(reference[name].shape, actual[name].shape);
                 var err = Tolerances.RelativeError(actual[name], reference[name]);
+                Assert.True(err <= 1e-4, $"{name}: relative error {err:E2} > 1e-4");
+            }
+        }
+        finally
+        {
+            foreach (var t in actual.Values.Concat(reference.Values)) t.Dispose();
+        }
+    }
+
+    [Fact]
+    public void ProbeOfTheAlphaSingleFileReproducesTheSldOutputs()
+    {
+        using var tmp = new TempFolder();
+        var outPath = tmp.File("out.safetensors");
+        var (code, _, stderr) = StudioProcess.Run("model", "probe", SingleFileFixtures.Alpha, "--config", AlphaFixture.Folder, "--inputs", AlphaFixture.Inputs, "--out", outPath);
+        Assert.True(code == 0, stderr);
+        var actual = AlphaFixture.ReadAll(outPath);
+        var reference = AlphaFixture.ReadAll(AlphaFixture.SldOutputs);
+        try
+        {
+            Assert.Equal(6, reference.Count);
+            foreach (var (name, expected) in reference)
+            {
+                var err = Tolerances.RelativeError(actual[name], expected);
                 Assert.True(err <= 1e-4, $"{name}: relative error {err:E2} > 1e-4");
             }
         }
@@ -147,6 +172,44 @@ public class ModelVerbsTests
         batched.CopyPixelDataTo(a);
         single.CopyPixelDataTo(b);
         Assert.True(a.Zip(b).Max(p => Math.Abs(p.First - p.Second)) <= 2, "batched and single images differ by more than rounding");
+    }
+
+    [Fact]
+    public void GenerateWithSldSteersAndRecordsItInThePng()
+    {
+        using var tmp = new TempFolder();
+        string[] common = ["generate", "--model", AlphaFixture.Folder, "--prompt", "a photo of a cat", "--steps", "4", "--seed", "7"];
+        var (code, plainOut, stderr) = StudioProcess.Run([.. common, "--out", tmp.File("plain")]);
+        Assert.True(code == 0, stderr);
+        (code, var sldOut, stderr) = StudioProcess.Run([.. common, "--sld", "a photo of a cat, painting", "--sld-preset", "max", "--out", tmp.File("max")]);
+        Assert.True(code == 0, stderr);
+        var meta = DiffusionEngine.Images.PngImageFile.ReadParameters(sldOut.Trim());
+        Assert.Equal("a photo of a cat, painting", meta.Safety!.Concept);
+        Assert.Equal("max", meta.Safety.Preset);
+        Assert.Equal(5000, meta.Safety.GuidanceScale);
+        Assert.Null(DiffusionEngine.Images.PngImageFile.ReadParameters(plainOut.Trim()).Safety);
+        var text = DiffusionEngine.Images.PngImageFile.ReadText(sldOut.Trim())["parameters"];
+        Assert.Contains("SLD concept: \"a photo of a cat, painting\", SLD: \"max (warm-up 0, scale 5000, threshold 1, momentum 0.5, beta 0.7)\"", text);
+        Assert.NotEqual(File.ReadAllBytes(plainOut.Trim()), File.ReadAllBytes(sldOut.Trim()));
+
+        // An overridden value leaves the preset: recorded as custom, with the value given.
+        (code, var customOut, stderr) = StudioProcess.Run([.. common, "--sld", "painting", "--sld-warmup-steps", "2", "--out", tmp.File("custom")]);
+        Assert.True(code == 0, stderr);
+        var custom = DiffusionEngine.Images.PngImageFile.ReadParameters(customOut.Trim()).Safety!;
+        Assert.Equal((null, 2, 1000.0), (custom.Preset, custom.WarmupSteps, custom.GuidanceScale));
+
+        // Bad input is named, and nothing is written.
+        (code, _, stderr) = StudioProcess.Run([.. common, "--sld", "painting", "--sld-preset", "extreme", "--out", tmp.File("bad")]);
+        Assert.Equal(2, code);
+        Assert.Contains("--sld-preset", stderr);
+        Assert.Contains("weak, medium, strong, max", stderr);
+        (code, _, stderr) = StudioProcess.Run([.. common, "--sld-threshold", "0.1", "--out", tmp.File("bad")]);
+        Assert.Equal(2, code);
+        Assert.Contains("--sld-threshold needs --sld", stderr);
+        (code, _, stderr) = StudioProcess.Run([.. common, "--sld", "painting", "--sld-momentum-beta", "2", "--out", tmp.File("bad")]);
+        Assert.Equal(2, code);
+        Assert.Contains("--sld-momentum-beta", stderr);
+        Assert.False(Directory.Exists(tmp.File("bad")) && Directory.EnumerateFiles(tmp.File("bad")).Any());
     }
 
     [Fact]

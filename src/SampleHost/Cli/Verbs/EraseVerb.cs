@@ -15,8 +15,9 @@ namespace SampleHost.Cli.Verbs;
 /// <summary>
 /// The product's main job in one step, for models that ship an evaluation world (the bundled model): run the
 /// plugin command <c>esd.erase-concept</c>, then judge the model before and after with the shipped prompts and
-/// classifier, and write the delta, a before/after grid and a report. Only command ids are used: the studio
-/// knows no plugin's code.
+/// classifier, and write the delta, a before/after grid and a report. Beside the edit it judges the paper's
+/// inference-time baselines on the base weights, with the same prompts and seeds (the concept as negative prompt,
+/// Safe Latent Diffusion), one grid each. Only command ids are used: the studio knows no plugin's code.
 /// </summary>
 internal static class EraseVerb
 {
@@ -45,6 +46,8 @@ internal static class EraseVerb
             new OptionSpec("pool-refresh", "iterations between re-samplings of the frozen pool, 0 for never (default: the model's)"),
             new OptionSpec("xt-refresh", "with --xt-from trained: 0 for exact sampling, M to re-sample a pool of the trained model every M iterations (default: the model's)"),
             new OptionSpec("images-per-prompt", "K images per prompt for the report", "20"),
+            new OptionSpec("baselines", $"inference-time methods judged beside the edit on the base weights: {string.Join(", ", SamplingBaseline.Known)}, comma-separated, or none",
+                SamplingBaseline.Default),
             new OptionSpec("out", "folder for the report, grids and a copy of the delta", "erase-report"),
             new OptionSpec("device", "cpu, cuda, cuda:N or auto"),
             new OptionSpec("dtype", "float32, float16 or bfloat16", "float32"),
@@ -62,6 +65,8 @@ internal static class EraseVerb
         Directory.CreateDirectory(outDir);
         var settings = new WorldEvaluator.Settings(args.Int("images-per-prompt", 1, 10000), args.Long("seed"));
         var concepts = args.Require("concepts");
+        // Parsed before the training: a misspelt method must not cost minutes.
+        var baselines = SamplingBaseline.Parse(args.Require("baselines"), "baselines");
 
         var erase = new Dictionary<string, string> { ["concepts"] = concepts, ["seed"] = args.Require("seed") };
         foreach (var passed in new[] { "method", "iterations", "learning-rate", "timestep-mapping", "eta", "start-guidance", "xt-from", "prompt-templates", "batch-size", "preserve", "preserve-weight",
@@ -73,32 +78,54 @@ internal static class EraseVerb
 
         var before = new Dictionary<string, EvalReport>();
         var after = new Dictionary<string, EvalReport>();
-        async Task Judge(Dictionary<string, EvalReport> into, string? edit, string picture)
+        async Task Judge(Dictionary<string, EvalReport> into, string? edit, string picture, WorldEvaluator.Settings with)
         {
             using var lease = await host.ModelCache.AcquireAsync(LeaseMode.Shared, cancel);
             foreach (var (name, prompts) in sets)
-                into[name] = EvalVerb.Evaluate(((StudioModel)lease.Model).Engine, null, prompts, settings, edit,
+                into[name] = EvalVerb.Evaluate(((StudioModel)lease.Model).Engine, null, prompts, with, edit,
                     EvalVerb.SheetFor(Path.Combine(outDir, picture), name), cancel);
         }
-        await Judge(before, null, "before.png");
+        var erased = concepts.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => c.ToLowerInvariant()).ToList();
+        // The baselines steer away from the concepts' own words, as a user would type them.
+        var conceptText = string.Join(", ", erased);
+        await Judge(before, null, "before.png", settings);
+        var byBaseline = new List<(SamplingBaseline Method, Dictionary<string, EvalReport> Reports)>();
+        foreach (var baseline in baselines)
+        {
+            Console.Error.WriteLine($"erase: judging the base model with {baseline.Label} against \"{conceptText}\"");
+            var reports = new Dictionary<string, EvalReport>();
+            await Judge(reports, null, baseline.Name + ".png", baseline.Apply(conceptText, settings));
+            byBaseline.Add((baseline, reports));
+        }
         await Run(host, "esd.load-edited-model", new() { ["delta"] = delta }, cancel);
-        await Judge(after, delta, "after.png");
+        await Judge(after, delta, "after.png", settings);
         await Run(host, "esd.restore-original", [], cancel);
 
-        var erased = concepts.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => c.ToLowerInvariant()).ToList();
         var summary = new JObject(sets.Select(set => new JProperty(set.Name, Summary(before[set.Name], after[set.Name], erased))));
+        var comparison = sets.ToDictionary(set => set.Name, set =>
+            (IReadOnlyList<MethodComparison.Row>)[
+                MethodComparison.Compare("base", before[set.Name], before[set.Name], erased),
+                .. byBaseline.Select(b => MethodComparison.Compare(b.Method.Label, before[set.Name], b.Reports[set.Name], erased)),
+                MethodComparison.Compare("ESD (this edit)", before[set.Name], after[set.Name], erased),
+            ]);
         var report = new JObject
         {
             ["concepts"] = new JArray(erased), ["delta"] = delta, ["message"] = result.Message, ["summary"] = summary,
+            ["comparison"] = new JObject(comparison.Select(kv => new JProperty(kv.Key, MethodComparison.ToJson(kv.Value)))),
             ["before"] = new JObject(before.Select(kv => new JProperty(kv.Key, kv.Value.ToJson()))),
             ["after"] = new JObject(after.Select(kv => new JProperty(kv.Key, kv.Value.ToJson()))),
+            ["baselines"] = new JObject(byBaseline.Select(b => new JProperty(b.Method.Name,
+                new JObject(b.Reports.Select(kv => new JProperty(kv.Key, kv.Value.ToJson())))))),
         };
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.json"), report.ToString(Formatting.Indented));
         Console.WriteLine(result.Message);
         Console.WriteLine(summary.ToString(Formatting.Indented));
-        var pictures = string.Join(", ", sets.SelectMany(set => new[] { "before.png", "after.png" }.Select(f => Path.GetFileName(EvalVerb.SheetFor(f, set.Name)!))));
+        foreach (var (set, rows) in comparison) Console.WriteLine(Environment.NewLine + MethodComparison.Table(set, rows));
+        var grids = new[] { "before.png", "after.png" }.Concat(byBaseline.Select(b => b.Method.Name + ".png"));
+        var pictures = string.Join(", ", sets.SelectMany(set => grids.Select(f => Path.GetFileName(EvalVerb.SheetFor(f, set.Name)!))));
         Console.WriteLine($"wrote {Path.Combine(outDir, "report.json")}, {pictures} and the delta {Path.GetFileName(delta)}");
         int degenerateBefore = before.Values.Sum(r => r.Degenerate), degenerateAfter = after.Values.Sum(r => r.Degenerate);
+        // (A baseline's blank images are reported in its row; they say nothing about the edit.)
         if (degenerateAfter > degenerateBefore)
         {
             // Blank images are not an erasure: the edit broke the model.

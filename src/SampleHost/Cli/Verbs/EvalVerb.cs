@@ -35,11 +35,14 @@ internal static class EvalVerb
             new OptionSpec("classifier", "classifier folder (default: <model>/classifier)"),
             new OptionSpec("out", "write the report as JSON here"),
             new OptionSpec("sheet", "write a labelled grid of the images here (PNG)"),
+            new OptionSpec("negative-prompt", "sample with this negative prompt (the paper's SD-Neg-Prompt baseline; default: none)"),
             new OptionSpec("device", "cpu, cuda, cuda:N or auto"),
+            .. SafetyGuidanceOptions.Options,
         ],
         Handler = (args, cancel) =>
         {
-            var settings = new WorldEvaluator.Settings(args.Int("images-per-prompt", 1, 10000), args.Long("seed"), args.Int("steps", 1, 1000), args.Double("guidance"));
+            var settings = new WorldEvaluator.Settings(args.Int("images-per-prompt", 1, 10000), args.Long("seed"), args.Int("steps", 1, 1000), args.Double("guidance"),
+                args.Get("negative-prompt"), SafetyGuidanceOptions.Parse(args));
             var modelDir = args.Require("model");
             if (args.Get("prompts") is { } file)
             {

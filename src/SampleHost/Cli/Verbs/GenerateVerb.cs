@@ -15,7 +15,7 @@ internal static class GenerateVerb
     public static Verb Create(StudioHost host) => new()
     {
         Name = "generate",
-        Description = "Generate images from a prompt with DDIM and classifier-free guidance; writes PNGs with their parameters.",
+        Description = "Generate images from a prompt with DDIM and classifier-free guidance (and, with --sld, Safe Latent Diffusion); writes PNGs with their parameters.",
         Options =
         [
             HostSelection.ModelOption("default: the project's base model"),
@@ -34,6 +34,7 @@ internal static class GenerateVerb
             new OptionSpec("device", "cpu, cuda, cuda:N or auto"),
             new OptionSpec("dtype", "float32, float16 or bfloat16", "float32"),
             new OptionSpec("out", "output folder (default: the project's output folder, else ./outputs)"),
+            .. SafetyGuidanceOptions.Options,
         ],
         Handler = async (args, cancel) =>
         {
@@ -49,6 +50,7 @@ internal static class GenerateVerb
                 BatchSize = args.Int("batch-size", 1, 1024),
                 Width = args.Has("width") ? args.Int("width", 8, TextToImage.MaxSide) : null,
                 Height = args.Has("height") ? args.Int("height", 8, TextToImage.MaxSide) : null,
+                Safety = SafetyGuidanceOptions.Parse(args),
             };
             // Before anything is loaded or generated: --out names a folder.
             if (args.Get("out") is { } outFolder && File.Exists(outFolder))

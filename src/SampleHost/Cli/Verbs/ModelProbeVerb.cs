@@ -18,8 +18,8 @@ internal static class ModelProbeVerb
     public static Verb Create() => new()
     {
         Name = "model probe",
-        Description = "Run each component on named input tensors and write the named outputs (text encoders, prompt embeddings, unet.out, vae.decoded, vae.encoded_mean, ddim.*; SDXL also euler.*, euler_zero_neg.*).",
-        Arguments = [new ArgumentSpec("dir", "model folder (diffusers layout)")],
+        Description = "Run each component on named input tensors and write the named outputs (text encoders, prompt embeddings, unet.out, vae.decoded, vae.encoded_mean, ddim.*, sld.*; SDXL also euler.*, euler_zero_neg.*).",
+        Arguments = [new ArgumentSpec("dir", "model folder (diffusers layout) or single-file checkpoint")],
         Options =
         [
             new OptionSpec("inputs", "safetensors file with input tensors", Required: true),
@@ -28,13 +28,17 @@ internal static class ModelProbeVerb
             new OptionSpec("negative-prompt", "DDIM check negative prompt (default: metadata, else empty)"),
             new OptionSpec("steps", "DDIM check steps (default: metadata, else 10)"),
             new OptionSpec("guidance", "DDIM check guidance scale (default: metadata, else 7.5)"),
+            new OptionSpec("config", "for a single file: a diffusers folder with the configs (default: the bundled ones of its family)"),
             new OptionSpec("device", "cpu, cuda, cuda:N or auto"),
             new OptionSpec("dtype", "float32, float16 or bfloat16", "float32"),
         ],
         Handler = (args, cancel) =>
         {
             var device = args.Device();
-            using var model = StableDiffusionModel.Load(args.Arg("dir"), device, args.Dtype());
+            var path = args.Arg("dir");
+            using var model = File.Exists(path)
+                ? StableDiffusionModel.LoadSingleFile(path, device, args.Dtype(), args.Get("config"))
+                : StableDiffusionModel.Load(path, device, args.Dtype());
             using var inputs = SafetensorsFile.Open(args.Require("inputs"));
             var outputs = Run(model, inputs, args, cancel);
             try
@@ -114,6 +118,8 @@ internal static class ModelProbeVerb
         // The sampling checks: SD 1.x's DDIM run ("ddim" settings); SDXL's Euler, DDIM and zero-negative Euler runs ("sampling").
         if (Has("ddim.initial_latents"))
             Sample("ddim", "ddim", model, In("ddim.initial_latents"), Settings(inputs, "ddim", args), negativeGiven: true, result, cancel);
+        if (!xl && Has("ddim.initial_latents"))
+            SafeLatentRuns(model, inputs, result, cancel);
         if (xl && Has("sampling.initial_latents"))
         {
             var settings = Settings(inputs, "sampling", args);
@@ -126,6 +132,35 @@ internal static class ModelProbeVerb
         if (result.Count == 0)
             throw new UsageException($"{inputs.Path}: none of the known input tensors (text_input_ids, unet.sample/unet.timestep/unet.encoder_hidden_states, vae.latents, vae.image, ddim.initial_latents, sampling.initial_latents) is present");
         return result;
+    }
+
+    /// <summary>The SLD check's fixed settings (the reference fixture's "SLD check"): the same for any SD 1.x folder.</summary>
+    public const string SldPrompt = "a photo of a cat", SldConcept = "a photo of a cat, painting";
+    public const int SldSteps = 25;
+    public const double SldGuidance = 7.5;
+
+    /// <summary>
+    /// Safe Latent Diffusion from ddim.initial_latents: one run per preset (sld.weak/medium/strong/max), Medium with
+    /// scale 0 (sld.off), and plain guided sampling (sld.plain); each writes only its final latents.
+    /// </summary>
+    private static void SafeLatentRuns(StableDiffusionModel model, SafetensorsFile inputs, Dictionary<string, Tensor> result, CancellationToken cancel)
+    {
+        using var initial = inputs.Read("ddim.initial_latents");
+        using var x0 = initial.to(model.Dtype, model.Device);
+        int batch = (int)x0.shape[0];
+        using var cond = model.EncodePrompts(Enumerable.Repeat(SldPrompt, batch).ToList());
+        using var uncond = model.EncodeNegative(Enumerable.Repeat("", batch).ToList(), batch);
+        using var concept = model.EncodePrompts(Enumerable.Repeat(SldConcept, batch).ToList());
+        var runs = SafetyGuidance.PresetNames.Select(name => (name, (SafetyGuidance?)SafetyGuidance.FromPreset(name, SldConcept)))
+            .Append(("off", SafetyGuidance.FromPreset("medium", SldConcept) with { GuidanceScale = 0, Preset = null }))
+            .Append(("plain", null));
+        foreach (var (name, settings) in runs)
+        {
+            using var scheduler = model.CreateScheduler("ddim");
+            using var latents = GuidedSampler.Sample(model.Unet, scheduler, x0, cond, uncond, SldGuidance, SldSteps, cancel: cancel,
+                safety: settings is null ? null : (settings, concept));
+            result[$"sld.{name}.final_latents"] = latents.to(float32).cpu();
+        }
     }
 
     private sealed record SamplingSettings(string Prompt, string Negative, int Steps, double Guidance, double Eta);

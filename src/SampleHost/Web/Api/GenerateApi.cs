@@ -16,7 +16,10 @@ internal static class GenerateApi
 {
     public const int MaxCount = 64;
 
-    public sealed record GenerateRequest(string? Prompt, string? NegativePrompt, int? Steps, double? Guidance, long? Seed, int? Count, int? Width, int? Height);
+    /// <param name="SldConcept">Safe Latent Diffusion against this text; empty or null: none.</param>
+    /// <param name="SldPreset">weak, medium, strong or max (default medium).</param>
+    public sealed record GenerateRequest(string? Prompt, string? NegativePrompt, int? Steps, double? Guidance, long? Seed, int? Count, int? Width, int? Height,
+        string? SldConcept = null, string? SldPreset = null);
 
     public static void Map(WebApplication app, StudioWeb web)
     {
@@ -31,6 +34,12 @@ internal static class GenerateApi
             if (body.Seed is < 0) fields["seed"] = "the seed must be at least 0";
             foreach (var (name, side) in new[] { ("width", body.Width), ("height", body.Height) })
                 if (side is < 8 or > TextToImage.MaxSide) fields[name] = $"{name} must be 8..{TextToImage.MaxSide} pixels";
+            SafetyGuidance? safety = null;
+            if (!string.IsNullOrWhiteSpace(body.SldConcept))
+            {
+                try { safety = SafetyGuidance.FromPreset(string.IsNullOrWhiteSpace(body.SldPreset) ? "medium" : body.SldPreset, body.SldConcept.Trim()); }
+                catch (ArgumentException e) { fields["sldPreset"] = e.Message; }
+            }
             if (web.Host.ModelCache.ActiveKey is null) fields["model"] = "choose a model first (Models)";
             if (fields.Count > 0) return JsonBody.Result(new { error = "some values are not accepted", fields }, statusCode: StatusCodes.Status400BadRequest);
 
@@ -38,7 +47,7 @@ internal static class GenerateApi
             {
                 Prompt = body.Prompt!.Trim(), NegativePrompt = string.IsNullOrWhiteSpace(body.NegativePrompt) ? null : body.NegativePrompt,
                 Steps = body.Steps ?? 30, Guidance = body.Guidance ?? 7.5, Seed = body.Seed ?? Random.Shared.NextInt64(0, uint.MaxValue),
-                Count = body.Count ?? 1, Width = body.Width, Height = body.Height,
+                Count = body.Count ?? 1, Width = body.Width, Height = body.Height, Safety = safety,
             };
             var outDir = OutputFolder(web);
             var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);

@@ -222,6 +222,7 @@ $('#generate-form').addEventListener('submit', async event => {
   const number = name => form.elements[name].value === '' ? null : Number(form.elements[name].value);
   const body = {
     prompt: form.elements.prompt.value, negativePrompt: form.elements.negativePrompt.value || null,
+    sldConcept: form.elements.sldConcept.value || null, sldPreset: form.elements.sldPreset.value,
     steps: number('steps'), guidance: number('guidance'), seed: number('seed'), count: number('count'), width: number('width'), height: number('height'),
   };
   showFieldErrors(form, {});
