@@ -16,6 +16,7 @@ public sealed class EsdPluginEntry : IPlugin
         context.Commands.Register(Commands.DeleteEditCommand.Create(services));
         context.Commands.Register(Commands.ExportLoraCommand.Create(services));
         context.Commands.Register(Commands.ExportModelCommand.Create(services));
+        context.Commands.Register(Commands.TestErasureCommand.Create(services));
         context.Commands.RegisterEditCatalog(new Deltas.EsdEditCatalog(services));
         context.Projects.RegisterGenerationGuard(new Blocklist.BlocklistGuard(services));
         context.Commands.Register(new CommandDefinition

@@ -171,6 +171,44 @@ public sealed class StableDiffusionModel : IDisposable
     }
 
     /// <summary>
+    /// The conditioning of <paramref name="prompt"/> with learned input token embeddings <paramref name="learned"/>
+    /// [K, D] spliced in after the start token (SD 1.x: D is the text encoder's width; SDXL: both encoders' widths side by
+    /// side, split between them). Gradients flow into <paramref name="learned"/> when enabled.
+    /// </summary>
+    public PromptConditioning EncodeWithLearnedTokens(string prompt, Tensor learned)
+    {
+        using var scope = NewDisposeScope();
+        var ids = Tokenizer.EncodeBatch([prompt]).to(Device);
+        if (Family == ModelFamily.StableDiffusion1)
+        {
+            using var output = TextEncoder.Encode(ids, learned);
+            return new PromptConditioning(output.LastHiddenState.alias().MoveToOuterDisposeScope(), null);
+        }
+        long d1 = TextEncoder.Config.HiddenSize;
+        if (learned.dim() != 2 || learned.shape[1] != d1 + TextEncoder2!.Config.HiddenSize)
+            throw new ArgumentException($"learned tokens must be [K, {d1 + TextEncoder2!.Config.HiddenSize}] (both encoders' widths), got [{string.Join(", ", learned.shape)}]", nameof(learned));
+        using var first = TextEncoder.Encode(ids, learned[.., ..(int)d1]);
+        using var second = TextEncoder2.Encode(Tokenizer2!.EncodeBatch([prompt]).to(Device), learned[.., (int)d1..]);
+        var hidden = cat([first.PenultimateHiddenState, second.PenultimateHiddenState], -1);
+        var added = new AddedConditions(second.Pooled.alias().MoveToOuterDisposeScope(), TimeIds(1).MoveToOuterDisposeScope());
+        return new PromptConditioning(hidden.MoveToOuterDisposeScope(), added);
+    }
+
+    /// <summary>The input token embeddings of <paramref name="ids"/> [K]: [K, D] (SDXL: both encoders', side by side), no gradient.</summary>
+    public Tensor EmbedTokens(Tensor ids)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var onDevice = ids.to(Device);
+        var first = TextEncoder.EmbedTokens(onDevice);
+        var result = Family == ModelFamily.StableDiffusion1 ? first : cat([first, TextEncoder2!.EmbedTokens(onDevice)], -1);
+        return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The number of token ids the text encoder(s) know.</summary>
+    public int VocabularySize => TextEncoder.Config.VocabSize;
+
+    /// <summary>
     /// The negative conditioning: of the given prompts; or, with none (null), SDXL's zeros when the model asks for them
     /// (force_zeros_for_empty_prompt), else the empty prompt's.
     /// </summary>

@@ -62,11 +62,15 @@ public sealed class ClipTextModel : nn.Module<Tensor, Tensor>
 
     /// <summary>Last, penultimate and pooled outputs (see <see cref="ClipTextOutput"/>).</summary>
     /// <param name="inputIds">int64 [B, L]</param>
-    public ClipTextOutput Encode(Tensor inputIds)
+    /// <param name="learned">[K, hidden] token embeddings after the start token (see <see cref="ClipTextTransformer.Encode"/>).</param>
+    public ClipTextOutput Encode(Tensor inputIds, Tensor? learned = null)
     {
         Check(inputIds);
-        return _textModel.Encode(inputIds);
+        return _textModel.Encode(inputIds, learned);
     }
+
+    /// <summary>The input token embeddings of ids of any shape: [..., hidden].</summary>
+    public Tensor EmbedTokens(Tensor ids) => _textModel.EmbedTokens(ids);
 
     /// <param name="inputIds">int64 [B, L], L &lt;= max_position_embeddings (77)</param>
     /// <returns>last_hidden_state [B, L, hidden_size]</returns>

@@ -34,15 +34,19 @@ public sealed class ClipTextModelWithProjection : nn.Module<Tensor, Tensor>
 
     /// <summary>Last and penultimate hidden states, and the projected pooled output text_embeds [B, projection_dim].</summary>
     /// <param name="inputIds">int64 [B, L]</param>
-    public ClipTextOutput Encode(Tensor inputIds)
+    /// <param name="learned">[K, hidden] token embeddings after the start token (see <see cref="ClipTextTransformer.Encode"/>).</param>
+    public ClipTextOutput Encode(Tensor inputIds, Tensor? learned = null)
     {
         if (inputIds.dim() != 2 || inputIds.shape[1] > Config.MaxPositionEmbeddings)
             throw new ArgumentException($"input ids must be [batch, <= {Config.MaxPositionEmbeddings}], got [{string.Join(", ", inputIds.shape)}]", nameof(inputIds));
-        var output = _textModel.Encode(inputIds);
+        var output = _textModel.Encode(inputIds, learned);
         var projected = _projection.forward(output.Pooled);
         output.Pooled.Dispose();
         return output with { Pooled = projected };
     }
+
+    /// <summary>The input token embeddings of ids of any shape: [..., hidden].</summary>
+    public Tensor EmbedTokens(Tensor ids) => _textModel.EmbedTokens(ids);
 
     /// <returns>last_hidden_state [B, L, hidden_size]</returns>
     public override Tensor forward(Tensor inputIds) => _textModel.forward(inputIds);

@@ -101,6 +101,9 @@ public sealed class ClipTokenizer
         return ids;
     }
 
+    /// <summary>The text's token ids alone: no start or end token, no padding, no truncation.</summary>
+    public long[] Ids(string text) => EnumerateSymbols(text).Select(IdOf).ToArray();
+
     /// <summary>int64 [prompts.Count, MaxLength], one <see cref="Encode"/> row per prompt.</summary>
     public Tensor EncodeBatch(IReadOnlyList<string> prompts)
     {

@@ -87,7 +87,7 @@ internal sealed class EsdTrainer(ILoadedModel model, ITensorFiles files)
                     workDone += prompts.Pools.Prepare(i, s, originals, prompts, cancel, (pool, work, filled) =>
                         progress?.Invoke(new EsdProgress(last, s.Iterations, loss, clock.Elapsed, null)
                         {
-                            Phase = $"filling the {pool} pool, {filled:P0}", Fraction = Fraction(workDone + work),
+                            Phase = $"filling the {pool} pool, {filled * 100:F0}%", Fraction = Fraction(workDone + work),
                         }));
                     workDone += iterationCost;
                     float iterationLoss;

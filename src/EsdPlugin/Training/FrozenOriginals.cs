@@ -13,10 +13,19 @@ internal sealed class FrozenOriginals : IDisposable
 {
     private readonly List<(string Name, Parameter Parameter, Tensor Original)> _entries;
 
-    public FrozenOriginals(IReadOnlyList<(string Name, Parameter Parameter)> trained)
+    /// <param name="original">The original value of a parameter by name (the caller's tensor, owned from then on); null:
+    /// the parameters' values now are the originals.</param>
+    public FrozenOriginals(IReadOnlyList<(string Name, Parameter Parameter)> trained, Func<string, Tensor>? original = null)
     {
         using var noGrad = no_grad();
-        _entries = trained.Select(t => (t.Name, t.Parameter, t.Parameter.detach().clone())).ToList();
+        _entries = trained.Select(t => (t.Name, t.Parameter, original is null ? t.Parameter.detach().clone() : Placed(original(t.Name), t.Parameter))).ToList();
+    }
+
+    private static Tensor Placed(Tensor value, Parameter like)
+    {
+        var placed = value.to(like.dtype, like.device);
+        if (!ReferenceEquals(placed, value)) value.Dispose();
+        return placed;
     }
 
     public IEnumerable<(string Name, Tensor Original)> Originals => _entries.Select(e => (e.Name, e.Original));

@@ -34,6 +34,12 @@ public interface ILoadedModel
     /// </summary>
     Tensor Denoise(Tensor sample, Tensor timestep, Conditioning conditioning);
 
+    /// <summary>
+    /// Images [B, 3, H, W] in [-1, 1] (float32, on the CPU) from latents [B, C, h, w] as the sampler leaves them
+    /// (unscaled): the VAE decode, for pictures of what a command found. Added in contract 2.3.
+    /// </summary>
+    Tensor DecodeLatents(Tensor latents) => throw new NotSupportedException("this host cannot decode latents for plugins");
+
     /// <summary>Latent shape of one image at the model's default size: [C, H, W].</summary>
     long[] LatentShape { get; }
 

@@ -9,6 +9,8 @@ public static class HostApi
     /// commands that load and delete them), <see cref="GuardDecision.Remedy"/> (the command that would lift a refusal)
     /// and <see cref="IBlocklistGuard.PreviewAsync"/> (whether the live model satisfies a blocklist, without generating).
     /// 2.2 added composed patches at strengths (<see cref="PatchPart"/>, <see cref="IWeightPatches.Apply(IReadOnlyList{PatchPart}, string)"/>).
+    /// 2.3 added learned prompt tokens (<see cref="ITextEncoder.EmbedTokens"/>, <see cref="ITextEncoder.EncodeWithLearnedTokens"/>)
+    /// and decoding (<see cref="ILoadedModel.DecodeLatents"/>), for attacks that test an erasure.
     /// </remarks>
-    public static readonly Version Current = new(2, 2);
+    public static readonly Version Current = new(2, 3);
 }

@@ -22,6 +22,7 @@ public static class StudioCommandLine
             WorldTrainVerb.Create(),
             EvalVerb.Create(),
             EraseVerb.Create(host),
+            AttackVerb.Create(host),
             ProjectVerb.New(),
             ProjectVerb.Show(),
             ProjectVerb.Block(),

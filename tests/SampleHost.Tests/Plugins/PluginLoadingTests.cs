@@ -24,7 +24,7 @@ public class PluginLoadingTests
 
         Assert.True(esd.Status == PluginStatus.Active, esd.Reason);
         Assert.Equal(Path.Combine(FixturePlugins.BundledRoot, "EsdPlugin"), esd.Folder);
-        Assert.Equal(["esd.about", "esd.apply-blocklist", "esd.delete-edit", "esd.erase-concept", "esd.export-lora", "esd.export-model", "esd.load-edited-model", "esd.restore-original"], esd.Commands.Order());
+        Assert.Equal(["esd.about", "esd.apply-blocklist", "esd.delete-edit", "esd.erase-concept", "esd.export-lora", "esd.export-model", "esd.load-edited-model", "esd.restore-original", "esd.test-erasure"], esd.Commands.Order());
         var (catalog, owner) = Assert.Single(host.Commands.EditCatalogs);
         Assert.Equal("esd", owner);
         Assert.Equal(("esd.load-edited-model", "esd.delete-edit", "esd.export-lora"), (catalog.LoadCommand, catalog.DeleteCommand, catalog.ExportCommand));
@@ -135,7 +135,7 @@ public class PluginLoadingTests
         Assert.Contains("did not register", liar.Reason);
 
         // Only active plugins contribute commands; what a failed plugin registered before failing is dropped.
-        Assert.Equal(["esd.about", "esd.apply-blocklist", "esd.delete-edit", "esd.erase-concept", "esd.export-lora", "esd.export-model", "esd.load-edited-model", "esd.restore-original", "owncopy.where", "scratch.count"],
+        Assert.Equal(["esd.about", "esd.apply-blocklist", "esd.delete-edit", "esd.erase-concept", "esd.export-lora", "esd.export-model", "esd.load-edited-model", "esd.restore-original", "esd.test-erasure", "owncopy.where", "scratch.count"],
             host.Commands.Commands.Select(c => c.Id).Order());
         Assert.All(plugins.Where(p => p.Status != PluginStatus.Active), p => Assert.Null(p.Loader));
     }

@@ -175,7 +175,7 @@ internal static class EraseVerb
         return summary;
     }
 
-    private static async Task<CommandResult> Run(StudioHost host, string id, Dictionary<string, string> given, CancellationToken cancel)
+    internal static async Task<CommandResult> Run(StudioHost host, string id, Dictionary<string, string> given, CancellationToken cancel)
     {
         var command = host.Commands.Find(id) ?? throw new UsageException($"command '{id}' is not available: is the ESD plugin active? (studio plugins)");
         var progress = new ConsoleProgress(Console.Error, !Console.IsErrorRedirected, null, host.Logging.CreateLogger("erase"));

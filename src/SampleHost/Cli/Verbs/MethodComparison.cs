@@ -28,8 +28,9 @@ internal static class MethodComparison
             }
         }
         var worst = drops.Count == 0 ? default : drops.MaxBy(d => d.Drop);
+        // No concept lost anything (the base against itself): there is no worst one to name.
         return new Row(method, rates, drops.Count == 0 ? 0 : drops.Average(d => d.Drop), drops.Count == 0 ? 0 : worst.Drop,
-            drops.Count == 0 ? null : worst.Concept, judged.Degenerate);
+            drops.Count == 0 || worst.Drop <= 0 ? null : worst.Concept, judged.Degenerate);
     }
 
     public static JArray ToJson(IEnumerable<Row> rows) => new(rows.Select(r => new JObject

@@ -91,13 +91,25 @@ public sealed class StudioModel : ILoadedModel, IDisposable
         Engine.Dispose();
     }
 
+    public Tensor DecodeLatents(Tensor latents)
+    {
+        using var decoded = Engine.DecodeLatents(latents);
+        return decoded.to(ScalarType.Float32).cpu();
+    }
+
     private sealed class PromptEncoder(StableDiffusionModel engine) : ITextEncoder
     {
-        public Conditioning Encode(IReadOnlyList<string> prompts)
-        {
-            var c = engine.EncodePrompts(prompts);
-            return new Conditioning(c.HiddenStates, c.Added is null ? null
-                : new Dictionary<string, Tensor> { [TextEmbedsName] = c.Added.TextEmbeds, [TimeIdsName] = c.Added.TimeIds });
-        }
+        public Conditioning Encode(IReadOnlyList<string> prompts) => Of(engine.EncodePrompts(prompts));
+
+        public int VocabularySize => engine.VocabularySize;
+
+        public IReadOnlyList<long> TokenIds(string text) => engine.Tokenizer.Ids(text);
+
+        public Tensor EmbedTokens(Tensor ids) => engine.EmbedTokens(ids);
+
+        public Conditioning EncodeWithLearnedTokens(string prompt, Tensor learned) => Of(engine.EncodeWithLearnedTokens(prompt, learned));
+
+        private static Conditioning Of(PromptConditioning c) => new(c.HiddenStates, c.Added is null ? null
+            : new Dictionary<string, Tensor> { [TextEmbedsName] = c.Added.TextEmbeds, [TimeIdsName] = c.Added.TimeIds });
     }
 }
