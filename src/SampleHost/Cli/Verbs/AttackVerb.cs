@@ -1,15 +1,12 @@
 using DiffusionEngine.IO;
 using DiffusionEngine.Safetensors;
 using Host.Abstractions;
-using Microsoft.Extensions.Logging;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using SampleHost.Commands;
 using SampleHost.Hosting;
 using ShapesWorld;
 using ShapesWorld.Classifier;
 using ShapesWorld.Evaluation;
-using static TorchSharp.torch;
 
 namespace SampleHost.Cli.Verbs;
 
