@@ -138,9 +138,16 @@ internal static class TestErasureCommand
                 return path;
             }
             var metadata = new Dictionary<string, string> { ["edit"] = stamp, ["concepts"] = string.Join(",", concepts), ["producer"] = Id };
-            Write("images.safetensors", temp => services.Context.TensorFiles.Write(temp, images, metadata));
+            // Tensor files are written atomically by the host already.
+            void WriteTensors(string name, Dictionary<string, Tensor> tensors, Dictionary<string, string> meta)
+            {
+                var path = Path.Combine(outDir, name);
+                services.Context.TensorFiles.Write(path, tensors, meta);
+                files.Add(path);
+            }
+            WriteTensors("images.safetensors", images, metadata);
             if (learnedFile.Count > 0)
-                Write("learned.safetensors", temp => services.Context.TensorFiles.Write(temp, learnedFile, new Dictionary<string, string>(metadata) { ["attack_prompt"] = settings.AttackPrompt }));
+                WriteTensors("learned.safetensors", learnedFile, new Dictionary<string, string>(metadata) { ["attack_prompt"] = settings.AttackPrompt });
             Write("grid.png", temp => File.WriteAllBytes(temp, AttackPictures.Grid(rows.Select((_, i) => images[$"row.{i}"]).ToList())));
             if (rows.Any(r => r.Attack is not null))
                 Write("loss.png", temp => File.WriteAllBytes(temp, AttackPictures.LossCurves(rows.Where(r => r.Attack is not null).Select(r => r.Attack!.Losses).ToList())));

@@ -106,16 +106,18 @@ internal static class EmbeddingAttack
     {
         using var noGrad = no_grad();
         using var cond = encode();
+        long n = states.shape[0];
+        using var batch = cond.Expand(n);
         double sum = 0;
-        for (int n = 0; n < states.shape[0]; n++)
-            for (int i = 0; i < timesteps.Length; i++)
-            {
-                using var scope = NewDisposeScope();
-                var x = states[n, i].unsqueeze(0).to(model.Dtype);
-                var eps = model.Denoise(x, full([1], timesteps[i], int64, x.device), cond).to(float32);
-                sum += nn.functional.mse_loss(eps, predictions[n, i].unsqueeze(0)).item<float>();
-            }
-        return sum / (states.shape[0] * timesteps.Length);
+        // One call per timestep over every trajectory's state there: each the same mean as a call per state.
+        for (int i = 0; i < timesteps.Length; i++)
+        {
+            using var scope = NewDisposeScope();
+            var x = states[.., i].to(model.Dtype);                                   // [N, C, h, w]
+            var eps = model.Denoise(x, full([n], timesteps[i], int64, x.device), batch).to(float32);
+            sum += nn.functional.mse_loss(eps, predictions[.., i]).item<float>();
+        }
+        return sum / timesteps.Length;
     }
 
     /// <summary>
